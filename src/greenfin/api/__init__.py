@@ -1,0 +1,1 @@
+"""The HTTP API under /api/v1 (FastAPI). Thin: parse, call a service, render."""

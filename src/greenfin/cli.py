@@ -1,0 +1,159 @@
+"""Command-line face: ``greenfin serve | db | demo | users | audit``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from greenfin.identity.principal import SystemActor
+from greenfin.identity.roles import Role
+from greenfin.services import audit, demo, users
+from greenfin.services.errors import ServiceError
+from greenfin.settings import get_settings
+from greenfin.store import Database, upgrade_database
+from greenfin.store.models import Organisation
+
+app = typer.Typer(help="greenfin: green-finance reform zone platform", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+demo_app = typer.Typer(help="Synthetic demo data (示例)", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit ledger", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply schema migrations (Alembic) to GREENFIN_DATABASE_URL."""
+    url = get_settings().database_url
+    upgrade_database(url, revision)
+    console.print(f"database at [bold]{Database(url).engine.url.render_as_string()}[/] is at {revision}")
+
+
+def _load_demo(database: Database, seed: int) -> demo.DemoLoadResult:
+    with Progress(
+        TextColumn("[green]demo data (示例)"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("load", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        with database.session() as session:
+            return demo.load_demo(session, seed=seed, progress=tick)
+
+
+def _print_logins(result: demo.DemoLoadResult, base_url: str | None = None) -> None:
+    if base_url:
+        console.print(f"\n[bold green]greenfin is running at {base_url}[/]  (API docs: {base_url}/docs)")
+    table = Table(title="Demo log-ins (synthetic 示例)")
+    for col in ("username", "role", "password"):
+        table.add_column(col)
+    for row in result.logins:
+        table.add_row(*row)
+    console.print(table)
+
+
+@demo_app.command("load")
+def demo_load(seed: Annotated[int, typer.Option(help="Random seed")] = 20261127) -> None:
+    """Load the seeded synthetic population (≥ 200 enterprises, banks, insurers, log-ins)."""
+    database = _database()
+    upgrade_database(database.url)
+    result = _load_demo(database, seed)
+    if result.loaded:
+        console.print(f"loaded {result.organisations} organisations and {result.users} users")
+    else:
+        console.print("demo data already present; nothing changed")
+    _print_logins(result)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Log-in name")],
+    organisation: Annotated[str, typer.Option(help="Organisation id or 统一社会信用代码")],
+    role: Annotated[Role, typer.Option(help="Role")],
+    display_name: Annotated[str | None, typer.Option(help="Shown name")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a user with a role in one organisation (recorded in the audit ledger)."""
+    database = _database()
+    with database.session() as session:
+        stmt = select(Organisation.id).where(
+            (Organisation.uscc == organisation.upper())
+            | (Organisation.id == (int(organisation) if organisation.isdigit() else -1))
+        )
+        org_id = session.execute(stmt).scalar_one_or_none()
+        if org_id is None:
+            raise _fail(f"organisation: no organisation {organisation!r}")
+        try:
+            data = users.UserCreate(
+                username=username, display_name=display_name or username, password=password,
+                organisation_id=org_id, role=role,
+            )  # fmt: skip
+            created = users.create_user(session, SystemActor(username="cli"), data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise _fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        except ServiceError as exc:
+            raise _fail(exc.detail) from None
+    console.print(f"created user [bold]{created.username}[/] ({created.role.value}) in {created.organisation_name_zh}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify the hash chain; exit 1 and name the first broken record if anything was altered."""
+    with _database().session() as session:
+        result = audit.verify(session)
+    if result.ok:
+        console.print(f"[green]ledger intact[/]: {result.checked} records verified")
+        return
+    raise _fail(f"ledger broken at record {result.first_broken_seq}: {result.reason}")
+
+
+@app.command()
+def serve(
+    demo_data: Annotated[bool, typer.Option("--demo", help="Load demo data on first run")] = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Migrate the database, optionally load demo data, and serve web + API."""
+    import uvicorn
+
+    from greenfin.app import create_app
+
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    database = Database(settings.database_url)
+    base_url = f"http://{host}:{port}"
+    if demo_data:
+        _print_logins(_load_demo(database, 20261127), base_url)
+    else:
+        console.print(f"[bold green]greenfin is running at {base_url}[/]")
+    uvicorn.run(create_app(settings, database), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja2, vendored htmx and ECharts). Chinese first, English on switch."""
