@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         db_ok = request.app.state.db.ping()
         return Health(status="ok", version=__version__, database="ok" if db_ok else "down")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(public)])
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -128,7 +127,7 @@ class LedgerHead(Base):
     """
 
     __tablename__ = "ledger_head"
-    __table_args__ = (UniqueConstraint("id", name="uq_ledger_head_single"),)
+    __table_args__ = (CheckConstraint("id = 1", name="ck_ledger_head_single_row"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)

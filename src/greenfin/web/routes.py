@@ -170,7 +170,7 @@ async def login(request: Request, session: SessionDep) -> Response:
             session, str(form.get("username", "")), str(form.get("password", ""))
         )
     except Unauthenticated:
-        return render(request, "login.html", None, 401, next=next_path, error="login.failed")
+        return render(request, "login.html", None, 200, next=next_path, error="login.failed")
     auth.record_web_login(session, principal)
     session.commit()
     request.session.clear()  # a fresh session (and CSRF token) at privilege change
@@ -243,6 +243,17 @@ def module_page(
     if module is None:
         raise NotFound(f"no module {slug}")
     return render(request, "module.html", principal, module=module)
+
+
+@router.get("/enterprise/profile", response_class=HTMLResponse)
+def enterprise_profile(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(web_allow(Role.ENTERPRISE))],
+) -> Response:
+    """The enterprise's own record (本企业信息); applications arrive with the project library."""
+    org = organisations.get_organisation(session, principal, principal.organisation_id)
+    return render(request, "enterprise_profile.html", principal, org=org)
 
 
 # --- organisations ----------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("id", name="uq_ledger_head_single"),
+        sa.CheckConstraint("id = 1", name="ck_ledger_head_single_row"),
     )
     # The single head row the ledger locks on append (greenfin.ledger.store.HEAD_ID).
     op.bulk_insert(ledger_head, [{"id": 1, "seq": 0, "hash": "0" * 64}])

@@ -1,0 +1,169 @@
+"""Authorisation matrix: every route × every role.
+
+Adding a route without adding it here fails ``test_every_route_is_in_the_matrix``; a route whose
+declared rule differs from the matrix, or that behaves differently from it, fails the others.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount, Route
+
+from greenfin.access import PUBLIC, rule_of
+from greenfin.app import PUBLIC_FRAMEWORK_PATHS, create_app
+from greenfin.identity.roles import Role
+from tests.conftest import ROLE_USERS, api_token, csrf_from, make_settings, web_login
+
+ALL = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+OVERSIGHT = frozenset({Role.REGULATOR, Role.ADMIN})
+
+MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
+    # framework and health
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    # API
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): ALL,
+    ("GET", "/api/v1/me"): ALL,
+    ("GET", "/api/v1/organisations"): ALL,
+    ("POST", "/api/v1/organisations"): ADMIN,
+    ("GET", "/api/v1/organisations/{organisation_id}"): ALL,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("POST", "/api/v1/users"): ADMIN,
+    ("GET", "/api/v1/audit"): OVERSIGHT,
+    ("GET", "/api/v1/audit/verify"): OVERSIGHT,
+    ("GET", "/api/v1/dashboard"): ALL,
+    ("GET", "/api/v1/reference/districts"): PUBLIC,
+    # web
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): ALL,
+    ("GET", "/lang/{code}"): PUBLIC,
+    ("GET", "/home"): ALL,
+    ("GET", "/modules/{slug}"): ALL,
+    ("GET", "/enterprise/profile"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/organisations"): ALL,
+    ("GET", "/organisations/new"): ADMIN,
+    ("POST", "/organisations/new"): ADMIN,
+    ("GET", "/audit"): OVERSIGHT,
+}
+
+PATH_SAMPLES = {"{organisation_id}": "1", "{slug}": "taxonomy", "{code}": "en"}
+
+
+def flatten(routes):
+    """App routes with included routers expanded (FastAPI keeps them as lazy router objects)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from flatten(included.routes)
+        else:
+            yield route
+
+
+def app_routes(app) -> dict[tuple[str, str], object]:
+    found: dict[tuple[str, str], object] = {}
+    for route in flatten(app.routes):
+        if isinstance(route, Mount):
+            found[("GET", route.path)] = PUBLIC if route.path in PUBLIC_FRAMEWORK_PATHS else None
+        elif isinstance(route, APIRoute):
+            rules = {rule_of(dep.call) for dep in route.dependant.dependencies} - {None}
+            rules |= {
+                rule_of(sub.call)
+                for dep in route.dependant.dependencies
+                for sub in dep.dependencies
+            } - {None}
+            for method in route.methods:
+                found[(method, route.path)] = rules
+        elif isinstance(route, Route):
+            for method in (route.methods or set()) - {"HEAD"}:
+                found[(method, route.path)] = (
+                    PUBLIC if route.path in PUBLIC_FRAMEWORK_PATHS else None
+                )
+    return found
+
+
+def test_every_route_is_in_the_matrix(tmp_path, db):
+    routes = app_routes(create_app(make_settings(tmp_path, db), db))
+    assert set(routes) == set(MATRIX), (
+        f"routes without a rule: {sorted(set(routes) - set(MATRIX))}; "
+        f"rules without a route: {sorted(set(MATRIX) - set(routes))}"
+    )
+
+
+def test_every_route_declares_exactly_the_matrix_rule(tmp_path, db):
+    for key, declared in app_routes(create_app(make_settings(tmp_path, db), db)).items():
+        expected = MATRIX[key]
+        if isinstance(declared, set):
+            assert len(declared) == 1, f"{key} declares {declared or 'no access rule'}"
+            (declared,) = declared
+        assert declared == expected, f"{key}: declared {declared}, matrix says {expected}"
+
+
+def fill(path: str) -> str:
+    for placeholder, value in PATH_SAMPLES.items():
+        path = path.replace(placeholder, value)
+    return "/static/greenfin.css" if path == "/static" else path
+
+
+def call(client: TestClient, method: str, path: str, headers: dict | None, web: bool):
+    data = None
+    if web and method == "POST":
+        data = {"csrf_token": csrf_from(client.get("/login").text)}
+    return client.request(method, fill(path), headers=headers, data=data, follow_redirects=False)
+
+
+def refused(response, web: bool) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return web and response.status_code == 303 and "/login" in response.headers["location"]
+
+
+@pytest.fixture
+def matrix_app(demo_db, tmp_path):
+    return create_app(make_settings(tmp_path, demo_db), demo_db)
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r.value if r else "anonymous")
+def test_behaviour_matches_the_matrix(matrix_app, role):
+    failures = []
+    with TestClient(matrix_app) as client:
+        if role is not None:
+            web_login(client, ROLE_USERS[role.value])
+        token = api_token(client, ROLE_USERS[role.value]) if role is not None else None
+        for (method, path), rule in MATRIX.items():
+            web = not path.startswith("/api/")
+            if (method, path) in {("POST", "/logout"), ("DELETE", "/api/v1/auth/token")}:
+                continue  # they end the session; checked below with their own log-in
+            headers = None if web else token
+            response = call(client, method, path, headers, web)
+            assert response.status_code < 500, f"{method} {path}: {response.status_code}"
+            if rule == PUBLIC:
+                if response.status_code == 403:
+                    failures.append(f"{method} {path}: public route answered 403")
+                continue
+            allowed = role is not None and role in rule
+            if refused(response, web) == allowed:
+                failures.append(f"{method} {path}: {response.status_code} (allowed={allowed})")
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_session_ending_routes(matrix_app, role):
+    with TestClient(matrix_app) as client:
+        token = api_token(client, ROLE_USERS[role.value])
+        assert client.delete("/api/v1/auth/token", headers=token).status_code == 204
+        web_login(client, ROLE_USERS[role.value])
+        response = call(client, "POST", "/logout", None, web=True)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+        assert refused(client.get("/home", follow_redirects=False), web=True)
+    with TestClient(matrix_app) as anonymous:
+        assert anonymous.delete("/api/v1/auth/token").status_code == 401
+        assert refused(call(anonymous, "POST", "/logout", None, web=True), web=True)
