@@ -51,7 +51,11 @@ class BackendFactory:
                 conn.execute(text(f'CREATE SCHEMA "{name}"'))
             admin.dispose()
             self.schemas.append(name)
-            url = _psycopg(PG_URL) + ("&" if "?" in PG_URL else "?") + f"options=-csearch_path%3D{name}"
+            url = (
+                _psycopg(PG_URL)
+                + ("&" if "?" in PG_URL else "?")
+                + f"options=-csearch_path%3D{name}"
+            )
         upgrade_database(url)
         return Database(url)
 

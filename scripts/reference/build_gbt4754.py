@@ -9,7 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-SOURCE = "GB/T 4754-2017 国民经济行业分类 (国家统计局); transcribed via github zmshe/capital@0b8f1ae4"
+SOURCE = (
+    "GB/T 4754-2017 国民经济行业分类 (国家统计局); transcribed via github zmshe/capital@0b8f1ae4"
+)
 EDITION = "GB/T 4754-2017"
 
 

@@ -47,13 +47,15 @@ def db_upgrade(revision: str = "head") -> None:
     """Apply schema migrations (Alembic) to GREENFIN_DATABASE_URL."""
     url = get_settings().database_url
     upgrade_database(url, revision)
-    console.print(f"database at [bold]{Database(url).engine.url.render_as_string()}[/] is at {revision}")
+    console.print(
+        f"database at [bold]{Database(url).engine.url.render_as_string()}[/] is at {revision}"
+    )
 
 
 def _load_demo(database: Database, seed: int) -> demo.DemoLoadResult:
     with Progress(
-        TextColumn("[green]demo data (示例)"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console,
+        TextColumn("[green]demo data (示例)"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console,
     ) as progress:  # fmt: skip
         task = progress.add_task("load", total=None)
 
@@ -66,7 +68,9 @@ def _load_demo(database: Database, seed: int) -> demo.DemoLoadResult:
 
 def _print_logins(result: demo.DemoLoadResult, base_url: str | None = None) -> None:
     if base_url:
-        console.print(f"\n[bold green]greenfin is running at {base_url}[/]  (API docs: {base_url}/docs)")
+        console.print(
+            f"\n[bold green]greenfin is running at {base_url}[/]  (API docs: {base_url}/docs)"
+        )
     table = Table(title="Demo log-ins (synthetic 示例)")
     for col in ("username", "role", "password"):
         table.add_column(col)
@@ -119,7 +123,10 @@ def users_create(
             raise _fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
         except ServiceError as exc:
             raise _fail(exc.detail) from None
-    console.print(f"created user [bold]{created.username}[/] ({created.role.value}) in {created.organisation_name_zh}")
+    console.print(
+        f"created user [bold]{created.username}[/] ({created.role.value}) "
+        f"in {created.organisation_name_zh}"
+    )
 
 
 @audit_app.command("verify")

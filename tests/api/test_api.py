@@ -101,7 +101,9 @@ def test_duplicate_organisation_is_409_naming_the_field(demo_client, demo_db):
     first = existing["items"][0]
     dup_code = dict(NEW_ORG, uscc=first["uscc"], name_zh="另一个名字有限公司")
     assert_rejected(demo_client, demo_db, headers, dup_code, 409, "uscc")
-    dup_name = dict(NEW_ORG, uscc=uscc.compose("9", "1", "110105", "99990001"), name_zh=first["name_zh"])
+    dup_name = dict(
+        NEW_ORG, uscc=uscc.compose("9", "1", "110105", "99990001"), name_zh=first["name_zh"]
+    )
     assert_rejected(demo_client, demo_db, headers, dup_name, 409, "name_zh")
 
 
@@ -146,9 +148,10 @@ def test_admin_creates_user_whose_role_must_fit_the_organisation(demo_client):
     assert "password" not in created.json()
     assert api_token(demo_client, "bank-officer-2", "long-enough-pw")
     short = dict(ok, username="short-pw", password="short")
-    assert demo_client.post("/api/v1/users", json=short, headers=headers).json()["errors"][0][
-        "field"
-    ] == "password"
+    assert (
+        demo_client.post("/api/v1/users", json=short, headers=headers).json()["errors"][0]["field"]
+        == "password"
+    )
 
 
 def test_audit_verify_endpoint(demo_client):
@@ -163,7 +166,10 @@ def test_dashboard_counts_demo_population(demo_client):
     assert body["organisations_by_kind"]["enterprise"] >= 200
     assert body["audit_records"] is None  # banks do not see ledger figures
     tongzhou = next(d for d in body["enterprises_by_district"] if d["district_code"] == "110112")
-    assert tongzhou["has_city_sub_centre"] and 0 < tongzhou["sub_centre_enterprises"] <= tongzhou["enterprises"]
+    assert (
+        tongzhou["has_city_sub_centre"]
+        and 0 < tongzhou["sub_centre_enterprises"] <= tongzhou["enterprises"]
+    )
 
 
 def test_districts_reference_is_public(demo_client):

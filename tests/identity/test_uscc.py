@@ -34,7 +34,10 @@ def test_wrong_check_character_is_reported():
 
 
 def test_length_and_alphabet_errors_are_named():
-    for bad, fragment in [("9144030019220382", "18 characters"), ("91440300192203821I", "not allowed")]:
+    for bad, fragment in [
+        ("9144030019220382", "18 characters"),
+        ("91440300192203821I", "not allowed"),
+    ]:
         try:
             uscc.validate(bad)
         except uscc.UsccError as exc:

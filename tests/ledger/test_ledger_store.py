@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from greenfin import ledger
 from greenfin.cli import app as cli
 from greenfin.identity.principal import SystemActor
+from greenfin.ledger.store import record_fields
 from greenfin.store import Database
 
 ACTOR = SystemActor(username="tester")
@@ -38,7 +39,9 @@ def test_intact_chain_verifies(db):
 def test_records_link_to_their_predecessor(db):
     fill(db, 3)
     with db.engine.connect() as conn:
-        rows = conn.execute(text("SELECT seq, prev_hash, hash FROM audit_records ORDER BY seq")).all()
+        rows = conn.execute(
+            text("SELECT seq, prev_hash, hash FROM audit_records ORDER BY seq")
+        ).all()
     assert rows[0].prev_hash == ledger.GENESIS_HASH
     assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
 
@@ -71,8 +74,7 @@ def test_edit_with_recomputed_own_hash_breaks_the_next_link(db):
         record = session.get(AuditRecord, 3)
         record.payload_json = '{"i":3,"forged":true}'
         record.payload_digest = ledger.payload_digest(record.payload_json)
-        fields = {c: getattr(record, c) for c in AuditRecord.__table__.columns.keys()}
-        record.hash = ledger.record_hash(fields)
+        record.hash = ledger.record_hash(record_fields(record))
     result = verify(db)
     assert not result.ok and result.first_broken_seq == 4
 

@@ -61,7 +61,9 @@ def problem_response(
         status=status,
         detail=detail,
         instance=request.url.path,
-        errors=[FieldProblemOut(field=p.field, message=p.message, row=p.row) for p in problems or []],
+        errors=[
+            FieldProblemOut(field=p.field, message=p.message, row=p.row) for p in problems or []
+        ],
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),

@@ -24,7 +24,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-class PageOut(BaseModel, Generic[T]):  # noqa: UP046 (pydantic generic model on Python 3.11)
+class PageOut(BaseModel, Generic[T]):
     items: list[T]
     total: int
     offset: int
@@ -68,9 +68,7 @@ class DistrictOut(BaseModel):
 # --- auth -------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/auth/token", response_model=TokenOut, dependencies=[Depends(public)], tags=["auth"]
-)
+@router.post("/auth/token", response_model=TokenOut, dependencies=[Depends(public)], tags=["auth"])
 def create_token(body: TokenRequest, request: Request, session: SessionDep) -> TokenOut:
     """Exchange a username and password for a bearer token."""
     principal = auth.authenticate(session, body.username, body.password)

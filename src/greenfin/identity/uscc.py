@@ -73,7 +73,9 @@ def validate(code: str) -> str:
     if bad:
         raise UsccError(code, f"character {bad[0]!r} is not allowed / 含非法字符")
     if not value[2:8].isdigit():
-        raise UsccError(code, "characters 3-8 must be a GB/T 2260 division code / 行政区划码应为数字")
+        raise UsccError(
+            code, "characters 3-8 must be a GB/T 2260 division code / 行政区划码应为数字"
+        )
     expected = check_character(value[:17])
     if value[17] != expected:
         raise UsccError(code, f"check character should be {expected!r} / 校验码错误")

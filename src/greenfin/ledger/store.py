@@ -71,22 +71,33 @@ class VerifyResult:
     reason: str | None = None
 
 
+def record_fields(record: AuditRecord) -> dict[str, Any]:
+    return {column.key: getattr(record, column.key) for column in AuditRecord.__table__.columns}
+
+
 def verify(session: Session, batch_size: int = 5000) -> VerifyResult:
     """Walk the chain in sequence order; report the first record that does not fit."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq)).yield_per(batch_size)
     for record in rows.scalars():
-        fields = {name: getattr(record, name) for name in AuditRecord.__table__.columns.keys()}
+        fields = record_fields(record)
         if record.seq != expected_seq:
             return VerifyResult(
-                False, checked, expected_seq, f"record {expected_seq} is missing (next is {record.seq})"
+                False,
+                checked,
+                expected_seq,
+                f"record {expected_seq} is missing (next is {record.seq})",
             )
         if record.prev_hash != prev_hash:
-            return VerifyResult(False, checked, record.seq, "prev_hash does not match the record before")
+            return VerifyResult(
+                False, checked, record.seq, "prev_hash does not match the record before"
+            )
         if payload_digest(record.payload_json) != record.payload_digest:
             return VerifyResult(False, checked, record.seq, "payload was altered (digest mismatch)")
         if record_hash(fields) != record.hash:
-            return VerifyResult(False, checked, record.seq, "record fields were altered (hash mismatch)")
+            return VerifyResult(
+                False, checked, record.seq, "record fields were altered (hash mismatch)"
+            )
         prev_hash, expected_seq, checked = record.hash, expected_seq + 1, checked + 1
     head = session.get(LedgerHead, HEAD_ID)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)

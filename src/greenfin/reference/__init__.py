@@ -96,7 +96,7 @@ def industry_codes() -> dict[str, IndustryCode]:
 
 
 def provenance() -> list[dict[str, Any]]:
-    """Which reference files are loaded, with their sources and editions (for /about and reports)."""
+    """Which reference files are loaded, with their sources and editions (for reports)."""
     out = []
     for name in ("beijing_districts.csv", "gbt4754_2017.csv"):
         rows = _rows(name)

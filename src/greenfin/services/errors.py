@@ -1,4 +1,4 @@
-"""Service errors. Faces turn them into RFC 9457 problems (API), page messages (web) or exit codes."""
+"""Service errors; faces turn them into RFC 9457 problems, page messages or exit codes."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class Forbidden(ServiceError):
 
 
 @dataclass
-class Page(Generic[T]):  # noqa: UP046 (Python 3.11 has no PEP 695 syntax)
+class Page(Generic[T]):
     items: list[T]
     total: int
     offset: int = 0

@@ -23,11 +23,15 @@ class OrganisationCreate(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    uscc: Annotated[str, Field(description="统一社会信用代码 (GB 32100-2015)", examples=["914403001922038216"])]
+    uscc: Annotated[
+        str, Field(description="统一社会信用代码 (GB 32100-2015)", examples=["914403001922038216"])
+    ]
     name_zh: Name
     name_en: Annotated[str | None, Field(max_length=200)] = None
     kind: OrgKind
-    district: Annotated[str, Field(description="Beijing district: code or name", examples=["110112"])]
+    district: Annotated[
+        str, Field(description="Beijing district: code or name", examples=["110112"])
+    ]
     in_city_sub_centre: bool = False
     industry_code: Annotated[
         str | None, Field(description="GB/T 4754-2017 code (大类/中类/小类)", examples=["4415"])
@@ -57,7 +61,9 @@ class OrganisationCreate(BaseModel):
             return None
         code = reference.industry_codes().get(value)
         if code is None or code.level < 2:
-            raise ValueError(f"{value!r} is not a GB/T 4754-2017 大类/中类/小类 code / 行业代码不存在")
+            raise ValueError(
+                f"{value!r} is not a GB/T 4754-2017 大类/中类/小类 code / 行业代码不存在"
+            )
         return value
 
     @field_validator("in_city_sub_centre")
@@ -103,7 +109,9 @@ class OrganisationOut(BaseModel):
         )
 
 
-def create_organisation(session: Session, actor: Actor, data: OrganisationCreate) -> OrganisationOut:
+def create_organisation(
+    session: Session, actor: Actor, data: OrganisationCreate
+) -> OrganisationOut:
     """Register an organisation; duplicates by 统一社会信用代码 or name are refused."""
     if session.execute(select(Organisation.id).where(Organisation.uscc == data.uscc)).first():
         raise Conflict.on("uscc", f"an organisation with 统一社会信用代码 {data.uscc} exists")
@@ -154,7 +162,9 @@ def list_organisations(
     return Page([OrganisationOut.of(o) for o in rows], total, offset, limit)
 
 
-def get_organisation(session: Session, principal: Principal, organisation_id: int) -> OrganisationOut:
+def get_organisation(
+    session: Session, principal: Principal, organisation_id: int
+) -> OrganisationOut:
     """One organisation; another organisation's record is reported as not found, not forbidden,
     so that its existence is not revealed."""
     org = session.get(Organisation, organisation_id)

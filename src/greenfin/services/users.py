@@ -58,7 +58,9 @@ class UserOut(BaseModel):
 def create_user(session: Session, actor: Actor, data: UserCreate) -> UserOut:
     org = session.get(Organisation, data.organisation_id)
     if org is None:
-        raise InvalidInput.on("organisation_id", f"organisation {data.organisation_id} does not exist")
+        raise InvalidInput.on(
+            "organisation_id", f"organisation {data.organisation_id} does not exist"
+        )
     if not role_fits_org(data.role, OrgKind(org.kind)):
         raise InvalidInput.on(
             "role", f"role {data.role.value} cannot belong to a {org.kind} organisation"

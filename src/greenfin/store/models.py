@@ -34,7 +34,7 @@ class Organisation(Base):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint(f"kind IN ({_ORG_KINDS})", name="ck_organisations_kind"),
-        # Only 通州 (110112) holds the city sub-centre; the service checks it against reference data.
+        # Only 通州 (110112) holds the city sub-centre; services check it against reference data.
         CheckConstraint(
             "NOT in_city_sub_centre OR district_code = '110112'",
             name="ck_organisations_sub_centre_in_tongzhou",

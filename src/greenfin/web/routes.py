@@ -157,7 +157,9 @@ def index(request: Request) -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse, dependencies=[Depends(public)])
-def login_form(request: Request, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+def login_form(
+    request: Request, next: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
     return render(request, "login.html", None, next=safe_next(next), error=None)
 
 
@@ -317,7 +319,9 @@ async def organisation_create(
         )
     except ValidationError as exc:
         problems = [
-            FieldProblem(str(e["loc"][0]) if e["loc"] else "form", e["msg"].removeprefix("Value error, "))
+            FieldProblem(
+                str(e["loc"][0]) if e["loc"] else "form", e["msg"].removeprefix("Value error, ")
+            )
             for e in exc.errors()
         ]
         return _org_form(request, principal, 422, values=values, problems=problems)
