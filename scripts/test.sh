@@ -26,7 +26,9 @@ ensure_venv "[test]"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PG_DB="greenfin_test_$$"
 cleanup() { :; }
-if "$PGBIN/psql" -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
+# GREENFIN_TEST_PG_MODE=throwaway forces the private cluster even where a server answers on 5432.
+if [ "${GREENFIN_TEST_PG_MODE:-auto}" != "throwaway" ] &&
+  "$PGBIN/psql" -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
   echo "==> PostgreSQL on 127.0.0.1:5432: using a fresh database $PG_DB"
   "$PGBIN/psql" -h 127.0.0.1 -p 5432 -U postgres -d postgres -qc "CREATE DATABASE $PG_DB"
   export GREENFIN_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$PG_DB"
