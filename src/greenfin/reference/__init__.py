@@ -7,6 +7,7 @@ Loaders are cached: reference data is read-only for the life of the process.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,7 +16,7 @@ from typing import Any
 
 def _rows(name: str) -> list[dict[str, str]]:
     text = resources.files("greenfin.reference").joinpath("data", name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 @dataclass(frozen=True)
