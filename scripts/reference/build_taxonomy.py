@@ -2,8 +2,9 @@
 
     python scripts/reference/build_taxonomy.py ../shared/data/taxonomies
 
-Output: src/greenfin/reference/data/taxonomy/{green_finance_2025_items,green_finance_2025_activities,
-bond_2021_items,industry_2019_items,eu_taxonomy_activities}.csv. Curated files in the same folder
+Output (src/greenfin/reference/data/taxonomy/): green_finance_2025_items.csv,
+green_finance_2025_activities.csv, bond_2021_items.csv, industry_2019_items.csv and
+eu_taxonomy_activities.csv. Curated files in the same folder
 (editions, crosswalks, technical criteria, keywords) are edited by hand and not touched here.
 """
 
@@ -14,7 +15,9 @@ import polars as pl
 
 OUT = Path("src/greenfin/reference/data/taxonomy")
 
-DOC_2025 = "《绿色金融支持项目目录（2025年版）》（中国人民银行 金融监管总局 中国证监会 银发〔2025〕132号）"
+DOC_2025 = (
+    "《绿色金融支持项目目录（2025年版）》（中国人民银行 金融监管总局 中国证监会 银发〔2025〕132号）"
+)
 DOC_2021 = "《绿色债券支持项目目录（2021年版）》（中国人民银行 发展改革委 证监会 银发〔2021〕96号）"
 DOC_2019 = "《绿色产业指导目录（2019年版）》及其解释说明（国家发展改革委等 发改环资〔2019〕293号）"
 DOC_EU = "Commission Delegated Regulation (EU) 2021/2139 (Climate Delegated Act), Annex I"

@@ -17,11 +17,13 @@ from greenfin import __version__
 from greenfin.api import problems
 from greenfin.api.deps import public
 from greenfin.api.routes import router as api_router
+from greenfin.api.taxonomy import router as taxonomy_api_router
 from greenfin.services.auth import principal_by_id
 from greenfin.services.errors import ServiceError
 from greenfin.settings import Settings, get_settings
 from greenfin.store.db import Database
 from greenfin.web import routes as web
+from greenfin.web import taxonomy as web_taxonomy
 from greenfin.web.routes import CsrfFailed, LoginRequired
 
 SWAGGER_DIR = "/static/vendor/swagger-ui-5.35.0"
@@ -82,7 +84,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return response
 
     app.include_router(api_router)
+    app.include_router(taxonomy_api_router)
     app.include_router(web.router)
+    app.include_router(web_taxonomy.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("greenfin.web").joinpath("static"))),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,6 +29,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+taxonomy_app = typer.Typer(help="Green taxonomies: catalogues and screening", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
 
 console = Console()
 err = Console(stderr=True)
@@ -138,6 +141,56 @@ def audit_verify() -> None:
         console.print(f"[green]ledger intact[/]: {result.checked} records verified")
         return
     raise _fail(f"ledger broken at record {result.first_broken_seq}: {result.reason}")
+
+
+@taxonomy_app.command("screen")
+def taxonomy_screen(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="CSV (UTF-8/GBK/GB18030), XLSX or Parquet: id,name,description[,industry_code]",
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Result file; format from its extension")
+    ],
+    edition: Annotated[
+        str, typer.Option(help="green-finance-2025 | bond-2021 | industry-2019")
+    ] = "green-finance-2025",
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=10)] = 3,
+) -> None:
+    """Screen every row against a catalogue edition; writes the whole result or nothing."""
+    from greenfin.engine import tables
+    from greenfin.services import taxonomy
+
+    if not input_path.is_file():
+        raise _fail(f"{input_path}: file not found")
+    if output.suffix.lower() not in tables.READABLE:
+        raise _fail(f"{output}: output must end in .csv, .xlsx or .parquet")
+    with Progress(
+        TextColumn(f"[green]screening ({edition})"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("screen", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            frame, encoding = taxonomy.screen_table(
+                input_path.read_bytes(), input_path.name, edition, top_k, tick
+            )
+        except ServiceError as exc:
+            progress.stop()
+            err.print(f"[bold red]error:[/] {input_path}: {exc.title.lower()}, nothing written")
+            for problem in exc.problems[:50]:
+                where = f"row {problem.row}, " if problem.row is not None else ""
+                err.print(f"  {where}field {problem.field}: {problem.message}")
+            raise typer.Exit(1) from None
+    tables.write_atomic(frame, output)
+    note = f" (input decoded as {encoding})" if encoding else ""
+    console.print(f"screened {frame.height} rows → {output}{note}")
 
 
 @app.command()

@@ -155,12 +155,19 @@ def _gf2025_items() -> list[CatalogueItem]:
         mark = "√√" if "√√" in marks[code] else ("√" if "√" in marks[code] else "")
         items.append(
             CatalogueItem(
-                edition="green-finance-2025", code=code, level=int(r["level"]),
-                parent_code=r["parent_code"], name_zh=r["name_zh"], name_en="",
+                edition="green-finance-2025",
+                code=code,
+                level=int(r["level"]),
+                parent_code=r["parent_code"],
+                name_zh=r["name_zh"],
+                name_en="",
                 text_zh="\n".join(texts[code]),
                 gbt4754_codes=tuple(c for c in r["gbt4754_codes"].split(";") if c),
-                ghg_mark=mark, text_status="complete", source=r["source"], note=r["note"],
-            )  # fmt: skip
+                ghg_mark=mark,
+                text_status="complete",
+                source=r["source"],
+                note=r["note"],
+            )
         )
     return items
 
@@ -168,11 +175,19 @@ def _gf2025_items() -> list[CatalogueItem]:
 def _bond2021_items() -> list[CatalogueItem]:
     return [
         CatalogueItem(
-            edition="bond-2021", code=r["code"], level=int(r["level"]),
-            parent_code=r["parent_code"], name_zh=r["name_zh"],
-            name_en=r["name_en_unofficial"], text_zh=r["description_zh"], gbt4754_codes=(),
-            ghg_mark="", text_status=r["text_status"], source=r["source"], note=r["note"],
-        )  # fmt: skip
+            edition="bond-2021",
+            code=r["code"],
+            level=int(r["level"]),
+            parent_code=r["parent_code"],
+            name_zh=r["name_zh"],
+            name_en=r["name_en_unofficial"],
+            text_zh=r["description_zh"],
+            gbt4754_codes=(),
+            ghg_mark="",
+            text_status=r["text_status"],
+            source=r["source"],
+            note=r["note"],
+        )
         for r in cached_rows("bond_2021_items.csv")
     ]
 
@@ -180,11 +195,19 @@ def _bond2021_items() -> list[CatalogueItem]:
 def _industry2019_items() -> list[CatalogueItem]:
     return [
         CatalogueItem(
-            edition="industry-2019", code=r["code"], level=int(r["level"]),
-            parent_code=r["parent_code"], name_zh=r["name_zh"], name_en="",
-            text_zh=r["explanation_zh"], gbt4754_codes=(), ghg_mark="",
-            text_status="complete", source=r["source"], note=r["note"],
-        )  # fmt: skip
+            edition="industry-2019",
+            code=r["code"],
+            level=int(r["level"]),
+            parent_code=r["parent_code"],
+            name_zh=r["name_zh"],
+            name_en="",
+            text_zh=r["explanation_zh"],
+            gbt4754_codes=(),
+            ghg_mark="",
+            text_status="complete",
+            source=r["source"],
+            note=r["note"],
+        )
         for r in cached_rows("industry_2019_items.csv")
     ]
 

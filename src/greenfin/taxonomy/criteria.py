@@ -137,7 +137,9 @@ def check_criterion(criterion: Criterion, params: dict[str, Any]) -> CriterionCh
             )
     outcome = Outcome.PASSED if ok else Outcome.FAILED
     verb = "通过" if ok else "未达标"
-    return CriterionCheck(criterion, outcome, value, f"{criterion.describe()}：实际 {value}，{verb}")
+    return CriterionCheck(
+        criterion, outcome, value, f"{criterion.describe()}：实际 {value}，{verb}"
+    )
 
 
 def evaluate(edition: str, item_code: str, params: dict[str, Any] | None) -> CriteriaReport:

@@ -31,8 +31,15 @@ def catalogue_links() -> tuple[Link, ...]:
     rows = cached_rows("crosswalk_catalogues.csv")
     if rows:
         return tuple(
-            Link(r["from_edition"], r["from_code"], r["to_edition"], r["to_code"], r["match"],
-                 r.get("basis", ""), r.get("note", ""))  # fmt: skip
+            Link(
+                r["from_edition"],
+                r["from_code"],
+                r["to_edition"],
+                r["to_code"],
+                r["match"],
+                r.get("basis", ""),
+                r.get("note", ""),
+            )
             for r in rows
             if r["to_code"]
         )
@@ -42,7 +49,15 @@ def catalogue_links() -> tuple[Link, ...]:
                                 ("industry-2019", "industry2019_code_same_name")):  # fmt: skip
             if r.get(column):
                 links.append(
-                    Link("green-finance-2025", r["code"], edition, r[column], "exact", "same_name", "")
+                    Link(
+                        "green-finance-2025",
+                        r["code"],
+                        edition,
+                        r[column],
+                        "exact",
+                        "same_name",
+                        "",
+                    )
                 )
     return tuple(links)
 

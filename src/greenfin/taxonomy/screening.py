@@ -155,7 +155,9 @@ def expand_series(texts: pl.Series) -> list[str]:
     for pattern, expansion in _synonyms():
         for r in np.flatnonzero(_contains(texts, pattern)):
             extra[r].append(expansion)
-    return [t + (" " + " ".join(e) if e else "") for t, e in zip(texts.to_list(), extra, strict=True)]
+    return [
+        t + (" " + " ".join(e) if e else "") for t, e in zip(texts.to_list(), extra, strict=True)
+    ]
 
 
 def expand(text: str) -> str:
@@ -171,7 +173,12 @@ def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
 @cache
 def _phrase_rules() -> tuple[tuple[str, str, str, float], ...]:
     return tuple(
-        (r["rule_id"], r["pattern"].replace(r"\b", ASCII_BOUNDARY), r["item_code"], float(r["weight"]))
+        (
+            r["rule_id"],
+            r["pattern"].replace(r"\b", ASCII_BOUNDARY),
+            r["item_code"],
+            float(r["weight"]),
+        )
         for r in cached_rows("phrase_rules.csv")
     )
 
@@ -234,6 +241,7 @@ class Screener:
                 cols.append(vocab[gram])
                 vals.append(idf * tf * (w.bm25_k1 + 1) / (tf + norm))
         self.vocab = vocab
+        self.item_grams = [set(ngrams(item.name_zh + item.text_zh)) for item in self.items]
         # terms × items, so that a (queries × terms) matrix times it gives (queries × items)
         self.term_item = sparse.csr_matrix(
             (vals, (cols, rows)), shape=(len(vocab), n_docs), dtype=np.float64
@@ -261,6 +269,10 @@ class Screener:
                         current = self.industry_sets[k].get(level_code, 0.0)
                         self.industry_sets[k][level_code] = max(current, level_weight * weight)
         self.kinds = np.array([item.kind.value for item in self.items])
+        self.rule_targets = {
+            rule_id: {code for code, _ in transfer.get(base_code, [])}
+            for rule_id, _, base_code, _ in _phrase_rules()
+        }
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -314,7 +326,10 @@ class Screener:
     def _industry_vector(self, code: str) -> np.ndarray:
         keys = _industry_levels(code)
         return np.array(
-            [max((prior.get(key, 0.0) for key in keys), default=0.0) for prior in self.industry_sets]
+            [
+                max((prior.get(key, 0.0) for key in keys), default=0.0)
+                for prior in self.industry_sets
+            ]
         )
 
     def _industry_matrix(self, industry_codes: list[str | None]) -> np.ndarray:
@@ -345,21 +360,43 @@ class Screener:
         kinds, detected = self._kind_matrix(series)
         industry = self._industry_matrix(industry_codes)
         final = lexical + rules + kinds + industry
-        return final, raw, {
-            "rule_hits": rule_hits,
-            "kinds": detected,
-            "industry": industry,
-            "rules": rules,
-            "lexical": lexical,
-            "out_of_scope": self._out_of_scope(series),
-        }
+        return (
+            final,
+            raw,
+            {
+                "rule_hits": rule_hits,
+                "kinds": detected,
+                "industry": industry,
+                "rules": rules,
+                "lexical": lexical,
+                "out_of_scope": self._out_of_scope(series),
+            },
+        )
 
-    # --- single record ------------------------------------------------------------------------
+    # --- results ------------------------------------------------------------------------------
 
     def screen(self, record: ScreeningInput, top_k: int = 3) -> ScreeningResult:
+        """Screen one record, with evidence for every candidate."""
         validate_input(record)
-        final, raw, diag = self.score([record.text], [record.industry_code or None])
-        return self._result(record, final[0], raw[0], diag, 0, top_k)
+        return self.screen_many([record], top_k, detail_k=top_k)[0]
+
+    def screen_many(
+        self, records: list[ScreeningInput], top_k: int = 3, detail_k: int = 1
+    ) -> list[ScreeningResult]:
+        """Screen many records in one scoring pass. Matched-term evidence is computed for the
+        first ``detail_k`` candidates (1 in batch work, where it dominates the cost)."""
+        final, raw, diag = self.score(
+            [r.text for r in records], [r.industry_code or None for r in records]
+        )
+        k = min(top_k, len(self.items))
+        top = np.argpartition(-final, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(final, top, axis=1).argsort(axis=1)[:, ::-1]
+        top = np.take_along_axis(top, order, axis=1)
+        expanded = expand_series(_normalise_series(pl.Series([r.text for r in records])))
+        return [
+            self._result(record, final[row], raw[row], diag, row, top[row], expanded[row], detail_k)
+            for row, record in enumerate(records)
+        ]
 
     def _result(
         self,
@@ -368,15 +405,17 @@ class Screener:
         raw: np.ndarray,
         diag: dict[str, Any],
         row: int,
-        top_k: int,
+        order: np.ndarray,
+        expanded_text: str,
+        detail_k: int,
     ) -> ScreeningResult:
-        order = np.argsort(-final)[:top_k]
-        query_grams = set(ngrams(expand(record.text)))
+        query_grams = set(ngrams(expanded_text))
         candidates = []
-        for k in order:
+        for rank, k in enumerate(order):
             item = self.items[k]
-            item_grams = query_grams & set(ngrams(item.name_zh + item.text_zh))
-            matched = tuple(merged_spans(record.text, item_grams)[:6])
+            matched: tuple[str, ...] = ()
+            if rank < detail_k:
+                matched = tuple(merged_spans(record.text, query_grams & self.item_grams[k])[:6])
             candidates.append(
                 Candidate(
                     code=item.code,
@@ -384,11 +423,9 @@ class Screener:
                     path=self.catalogue.path_label(item.code),
                     score=round(float(final[k]), 4),
                     lexical=round(float(diag["lexical"][row, k]), 4),
-                    rules=tuple(
-                        h for h in diag["rule_hits"][row] if diag["rules"][row, k] > 0
-                    ),
+                    rules=self._rules_for(diag["rule_hits"][row], item.code),
                     industry_evidence=self._industry_note(record.industry_code, k, diag, row),
-                    kind_note="、".join(sorted(diag["kinds"][row])) or "",
+                    kind_note="、".join(sorted(diag["kinds"][row])),
                     matched_terms=matched,
                     ghg_mark=item.ghg_mark,
                 )
@@ -403,6 +440,10 @@ class Screener:
             criteria=report,
             explanation=explain(candidates, verdict, reason, report),
         )
+
+    def _rules_for(self, hits: list[str], code: str) -> tuple[str, ...]:
+        """The rule ids among ``hits`` that point (directly or via the crosswalk) at ``code``."""
+        return tuple(h for h in hits if code in self.rule_targets.get(h, ()))
 
     def _industry_note(self, code: str | None, k: int, diag: dict[str, Any], row: int) -> str:
         if not code:
@@ -428,7 +469,10 @@ class Screener:
             return Verdict.OUT_OF_SCOPE, excluded, None
         if float(raw.max()) < self.weights.min_raw_bm25 and not strong_rule:
             return Verdict.OUT_OF_SCOPE, "描述与目录任何条目都缺乏足够的匹配依据", None
-        report = criteria_mod.evaluate(self.edition, top.code, record.params)
+        params = dict(record.params)
+        if record.industry_code:  # criteria may depend on the activity's industry (``when``)
+            params.setdefault("gbt4754_code", record.industry_code)
+        report = criteria_mod.evaluate(self.edition, top.code, params)
         if report.outcome is criteria_mod.Outcome.FAILED:
             failed = "；".join(c.message for c in report.failed)
             return Verdict.NOT_ELIGIBLE, f"技术标准未达标：{failed}", report
@@ -437,7 +481,11 @@ class Screener:
         if report.outcome is criteria_mod.Outcome.UNVERIFIED:
             missing = "、".join(report.missing_parameters) or "所引标准中的阈值"
             return Verdict.NEEDS_EVIDENCE, f"文本匹配，技术标准待核实（缺少：{missing}）", report
-        return Verdict.NEEDS_EVIDENCE, "文本匹配；目录条件为定性要求，需审核人员核对证明材料", report
+        return (
+            Verdict.NEEDS_EVIDENCE,
+            "文本匹配；目录条件为定性要求，需审核人员核对证明材料",
+            report,
+        )
 
 
 def explain(
@@ -455,8 +503,11 @@ def explain(
     if top.industry_evidence:
         parts.append(top.industry_evidence)
     if report and report.checks:
-        applicable = [c for c in report.checks if c.outcome is not criteria_mod.Outcome.NOT_APPLICABLE]
-        parts.append("技术标准：" + "；".join(c.message for c in applicable[:4]))
+        applicable = [
+            c for c in report.checks if c.outcome is not criteria_mod.Outcome.NOT_APPLICABLE
+        ]
+        if applicable:
+            parts.append("技术标准：" + "；".join(c.message for c in applicable[:4]))
     parts.append(f"结论：{verdict.value}（{reason}）")
     return " | ".join(parts)
 

@@ -12,15 +12,18 @@ class Module:
     built: bool
     planned_zh: tuple[str, ...]
     planned_en: tuple[str, ...]
+    # where the built module lives; placeholders have their own page under /modules/
+    href: str = ""
 
 
 MODULES: tuple[Module, ...] = (
     Module(
-        "taxonomy", 3, False,
+        "taxonomy", 3, True,
         ("《绿色金融支持项目目录（2025年版）》、2021年债券目录、2019年产业目录与欧盟分类法的版本化数据及对照",
          "单个项目与整个贷款组合的绿色识别（可解释的评分与技术标准校验）"),
         ("Versioned catalogues (2025 unified catalogue, 2021 bond, 2019 industry, EU Taxonomy) and crosswalks",
          "Explainable screening of one project or a whole loan book, with technical criteria checks"),
+        "/taxonomy",
     ),
     Module(
         "carbon", 4, False,

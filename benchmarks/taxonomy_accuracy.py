@@ -1,0 +1,110 @@
+"""Screening accuracy on the labelled evaluation set (benchmarks/taxonomy/eval_set.csv).
+
+Prints top-1 / top-3 accuracy per edition (gold code or an accepted alternative), for the dev half
+(even ids: used while curating rules and weights), the held-out test half (odd ids) and all rows,
+plus out-of-scope recall and false exclusions.
+Run: python benchmarks/taxonomy_accuracy.py [--misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+
+from greenfin.taxonomy.screening import ScreeningInput, Verdict, screener
+
+EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
+EDITIONS = {
+    "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),
+    "bond-2021": ("bond2021_code", "bond2021_alternatives"),
+    "industry-2019": ("industry2019_code", None),
+}
+
+
+def load() -> pl.DataFrame:
+    return pl.read_csv(EVAL, infer_schema=False).fill_null("")
+
+
+def records(frame: pl.DataFrame) -> list[ScreeningInput]:
+    return [
+        ScreeningInput(
+            id=r["id"],
+            name=r["name"],
+            description=r["description"],
+            industry_code=r["industry_code"] or None,
+            params=json.loads(r["params_json"]) if r["params_json"] else {},
+        )
+        for r in frame.iter_rows(named=True)
+    ]
+
+
+def evaluate(frame: pl.DataFrame, edition: str, show_misses: bool = False) -> dict[str, object]:
+    gold_col, alt_col = EDITIONS[edition]
+    engine = screener(edition)
+    started = time.perf_counter()
+    results = engine.screen_many(records(frame), top_k=3)
+    elapsed = time.perf_counter() - started
+    rows = frame.iter_rows(named=True)
+    stats = {split: {"n": 0, "top1": 0, "top3": 0} for split in ("dev", "test", "all")}
+    out_total = out_caught = false_exclusions = 0
+    misses = []
+    for row, result in zip(rows, results, strict=True):
+        if row["scope"] == "out":
+            out_total += 1
+            out_caught += result.verdict is Verdict.OUT_OF_SCOPE
+            continue
+        gold = row[gold_col]
+        if not gold:
+            continue
+        accepted = {gold} | {
+            c.strip() for c in (row[alt_col] if alt_col else "").split(";") if c.strip()
+        }
+        codes = [c.code for c in result.candidates]
+        split = (
+            "dev" if int("".join(ch for ch in row["id"] if ch.isdigit()) or 0) % 2 == 0 else "test"
+        )
+        hit1, hit3 = codes[0] in accepted, bool(accepted & set(codes[:3]))
+        false_exclusions += result.verdict is Verdict.OUT_OF_SCOPE
+        for key in (split, "all"):
+            stats[key]["n"] += 1
+            stats[key]["top1"] += hit1
+            stats[key]["top3"] += hit3
+        if not hit1:
+            misses.append((row["id"], row["description"][:60], gold, codes))
+    if show_misses:
+        for miss in misses:
+            print("   miss", *miss)
+    return {
+        "edition": edition,
+        **{
+            f"{split}_top1": round(s["top1"] / s["n"], 4) if s["n"] else None
+            for split, s in stats.items()
+        },
+        **{
+            f"{split}_top3": round(s["top3"] / s["n"], 4) if s["n"] else None
+            for split, s in stats.items()
+        },
+        "n_all": stats["all"]["n"],
+        "out_of_scope_recall": round(out_caught / out_total, 4) if out_total else None,
+        "false_exclusions": false_exclusions,
+        "records_per_s": round(len(frame) / elapsed),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--edition", choices=list(EDITIONS))
+    args = parser.parse_args()
+    frame = load()
+    print(f"evaluation set: {frame.height} rows ({EVAL})")
+    for edition in [args.edition] if args.edition else EDITIONS:
+        print(json.dumps(evaluate(frame, edition, args.misses), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
