@@ -73,7 +73,8 @@ class ScreeningWeights:
     kind_match: float = 0.25
     kind_mismatch: float = 0.3
     project_default: float = 0.08
-    min_raw_bm25: float = 4.0  # below this, without a rule hit, the text says too little
+    manufacturing_code_cue: float = 0.5
+    min_raw_bm25: float = 14.0  # below this, without a rule hit, the text says too little
     out_of_scope_penalty: float = 0.8
 
 
@@ -184,9 +185,10 @@ def _phrase_rules() -> tuple[tuple[str, str, str, float], ...]:
 
 
 @cache
-def _out_of_scope_rules() -> tuple[tuple[str, str, str], ...]:
+def _out_of_scope_rules() -> tuple[tuple[str, str, str, bool], ...]:
     return tuple(
-        (r["rule_id"], r["pattern"], r["reason_zh"]) for r in cached_rows("out_of_scope_rules.csv")
+        (r["rule_id"], r["pattern"], r["reason_zh"], r.get("overrides_green_cues") == "true")
+        for r in cached_rows("out_of_scope_rules.csv")
     )
 
 
@@ -302,25 +304,42 @@ class Screener:
                 hits[r].append(rule_id)
         return scores, hits
 
-    def _kind_matrix(self, texts: pl.Series) -> tuple[np.ndarray, list[set[str]]]:
-        """Kind agreement: cue hits (n × kinds) against each item's kind, without row loops."""
+    def _kind_matrix(
+        self, texts: pl.Series, industry_codes: list[str | None]
+    ) -> tuple[np.ndarray, list[set[str]]]:
+        """Kind agreement: cue hits (n × kinds) against each item's kind, without row loops.
+
+        A specific cue (manufacturing, trade, consumption, service) favours items of that kind
+        and penalises every other item, project items included; a manufacturing industry code
+        (GB/T 4754 门类 C) counts as a weaker manufacturing cue."""
         w = self.weights
         kinds = [k.value for k in ActivityKind]
-        hits = np.zeros((len(texts), len(kinds)), dtype=bool)
+        hits = np.zeros((len(texts), len(kinds)))
         for kind, pattern in _kind_cues():
-            hits[:, kinds.index(kind.value)] |= _contains(texts, pattern)
+            hits[:, kinds.index(kind.value)] = np.maximum(
+                hits[:, kinds.index(kind.value)], _contains(texts, pattern)
+            )
+        manufacturing = kinds.index(ActivityKind.MANUFACTURING.value)
+        industries = reference.industry_codes()
+        in_section_c = np.array(
+            [bool(c) and c in industries and industries[c].section == "C" for c in industry_codes]
+        )
+        hits[:, manufacturing] = np.maximum(
+            hits[:, manufacturing], in_section_c * w.manufacturing_code_cue
+        )
         project = kinds.index(ActivityKind.PROJECT.value)
         specific = [i for i in range(len(kinds)) if i != project]
-        onehot = np.stack([self.kinds == k for k in kinds], axis=1)  # items × kinds
-        item_specific = onehot[:, specific].any(axis=1)
-        has_specific = hits[:, specific].any(axis=1)
-        match = (hits[:, specific].astype(float) @ onehot[:, specific].T.astype(float)) > 0
-        adjust = np.where(match, w.kind_match, 0.0)
-        mismatch = has_specific[:, None] & ~match & item_specific[None, :]
-        adjust -= np.where(mismatch, w.kind_mismatch, 0.0)
-        wants_project = ~has_specific | hits[:, project]
-        adjust += np.where(wants_project[:, None] & onehot[None, :, project], w.project_default, 0)
-        detected = [{kinds[j] for j in np.flatnonzero(row)} for row in hits]
+        onehot = np.stack([self.kinds == k for k in kinds], axis=1).astype(float)  # items × kinds
+        strength = hits[:, specific].max(axis=1)  # 0 … 1
+        match = hits[:, specific] @ onehot[:, specific].T  # strength of the item's own kind cue
+        adjust = w.kind_match * match - w.kind_mismatch * (strength[:, None] - match).clip(0)
+        # explicit project cues soften the penalty on project items (e.g. "生产基地建设")
+        adjust += (
+            hits[:, project][:, None] * onehot[None, :, project] * w.kind_mismatch * 0.5 * strength[:, None]
+        )
+        no_specific = strength == 0
+        adjust += np.where(no_specific[:, None] & (onehot[None, :, project] > 0), w.project_default, 0)
+        detected = [{kinds[j] for j in np.flatnonzero(row > 0)} for row in hits]
         return adjust, detected
 
     def _industry_vector(self, code: str) -> np.ndarray:
@@ -341,11 +360,12 @@ class Screener:
                 out[r] = vectors[code]
         return out
 
-    def _out_of_scope(self, texts: pl.Series) -> list[str | None]:
-        reasons: list[str | None] = [None] * len(texts)
-        for _, pattern, reason in _out_of_scope_rules():
+    def _out_of_scope(self, texts: pl.Series) -> list[tuple[str, bool] | None]:
+        """Per text: (reason, overrides green cues) of the first exclusion rule that fires."""
+        reasons: list[tuple[str, bool] | None] = [None] * len(texts)
+        for _, pattern, reason, overrides in _out_of_scope_rules():
             for r in np.flatnonzero(_contains(texts, pattern)):
-                reasons[r] = reasons[r] or reason
+                reasons[r] = reasons[r] or (reason, overrides)
         return reasons
 
     def score(
@@ -357,7 +377,7 @@ class Screener:
         best = raw.max(axis=1, keepdims=True)
         lexical = np.divide(raw, best, out=np.zeros_like(raw), where=best > 0)
         rules, rule_hits = self._rule_matrix(series)
-        kinds, detected = self._kind_matrix(series)
+        kinds, detected = self._kind_matrix(series, industry_codes)
         industry = self._industry_matrix(industry_codes)
         final = lexical + rules + kinds + industry
         return (
@@ -465,8 +485,8 @@ class Screener:
         top = candidates[0]
         strong_rule = bool(top.rules)
         excluded = diag["out_of_scope"][row]
-        if excluded and not strong_rule:
-            return Verdict.OUT_OF_SCOPE, excluded, None
+        if excluded and (excluded[1] or not strong_rule):
+            return Verdict.OUT_OF_SCOPE, excluded[0], None
         if float(raw.max()) < self.weights.min_raw_bm25 and not strong_rule:
             return Verdict.OUT_OF_SCOPE, "描述与目录任何条目都缺乏足够的匹配依据", None
         params = dict(record.params)
