@@ -45,7 +45,20 @@ TEMPLATES = [
     ("{c}城市轨道交通{n}号线工程", "5412"),
     ("{c}VOCs治理设施升级改造，风量{n}万立方米/小时", "7722"),
 ]
-NAMES = ["京能", "燕山", "清源", "碧水", "绿洲", "华清", "蓝天", "中科", "长青", "恒源", "新源", "远景"]
+NAMES = [
+    "京能",
+    "燕山",
+    "清源",
+    "碧水",
+    "绿洲",
+    "华清",
+    "蓝天",
+    "中科",
+    "长青",
+    "恒源",
+    "新源",
+    "远景",
+]
 DISTRICTS = ["朝阳", "海淀", "通州", "顺义", "大兴", "昌平", "房山", "丰台", "延庆", "怀柔"]
 
 
@@ -104,7 +117,9 @@ def main() -> None:
     engine = screener("green-finance-2025")
     started = time.perf_counter()
     for row in sample.iter_rows(named=True):
-        engine.screen(ScreeningInput(row["id"], "", row["description"], row["industry_code"] or None))
+        engine.screen(
+            ScreeningInput(row["id"], "", row["description"], row["industry_code"] or None)
+        )
     per_row = (time.perf_counter() - started) / sample.height
     print(f"naive row-by-row baseline: {1 / per_row:,.0f} rows/s → {per_row * args.rows:,.0f} s "
           f"for {args.rows:,} rows (ratio {per_row * args.rows / elapsed:,.0f}×)")  # fmt: skip

@@ -53,9 +53,24 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/organisations/new"): ADMIN,
     ("POST", "/organisations/new"): ADMIN,
     ("GET", "/audit"): OVERSIGHT,
+    # taxonomy (issue #3): every role screens and browses the catalogues
+    ("GET", "/api/v1/taxonomy/editions"): ALL,
+    ("GET", "/api/v1/taxonomy/editions/{edition}/items"): ALL,
+    ("GET", "/api/v1/taxonomy/editions/{edition}/items/{code}"): ALL,
+    ("POST", "/api/v1/taxonomy/screen"): ALL,
+    ("POST", "/api/v1/taxonomy/screen/batch"): ALL,
+    ("GET", "/taxonomy"): ALL,
+    ("POST", "/taxonomy"): ALL,
+    ("GET", "/taxonomy/catalogue"): ALL,
+    ("GET", "/taxonomy/catalogue/{edition}/{code}"): ALL,
 }
 
-PATH_SAMPLES = {"{organisation_id}": "1", "{slug}": "taxonomy", "{code}": "en"}
+PATH_SAMPLES = {
+    "{organisation_id}": "1",
+    "{slug}": "taxonomy",
+    "{edition}": "green-finance-2025",
+    "{code}": "4.2.2",
+}
 
 
 def flatten(routes):
@@ -108,6 +123,8 @@ def test_every_route_declares_exactly_the_matrix_rule(tmp_path, db):
 
 
 def fill(path: str) -> str:
+    if path == "/lang/{code}":
+        return "/lang/en"
     for placeholder, value in PATH_SAMPLES.items():
         path = path.replace(placeholder, value)
     return "/static/greenfin.css" if path == "/static" else path

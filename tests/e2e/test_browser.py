@@ -54,7 +54,7 @@ def test_language_switch_and_placeholder(page: Page, live_server: str):
     login(page, live_server, "demo-enterprise")
     page.click("#lang-switch")
     expect(page.locator("#dashboard-title")).to_contain_text("Dashboard")
-    page.goto(live_server + "/modules/carbon")
+    page.goto(live_server + "/modules/carbon")  # still a placeholder
     expect(page.locator("#not-built")).to_contain_text("Not built yet")
     page.click("#lang-switch")
     expect(page.locator("#not-built")).to_contain_text("尚未建成")
@@ -80,3 +80,16 @@ def test_regulator_browses_and_verifies_the_ledger(page: Page, live_server: str)
     page.click("#nav-audit")
     page.click("#verify")
     expect(page.locator("#verify-result")).to_contain_text("哈希链完整")
+
+
+def test_bank_screens_a_description(page: Page, live_server: str):
+    login(page, live_server, "demo-bank")
+    page.goto(live_server + "/taxonomy")
+    page.fill("#description", "用于XX新能源有限公司屋顶分布式光伏项目建设，装机容量8.5MW")
+    page.fill("#industry_code", "4416")
+    page.click("#screen-submit")
+    expect(page.locator("#candidates tbody tr").first).to_have_attribute("data-code", "4.2.2")
+    expect(page.locator("#evidence mark").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "taxonomy-screen.png"), full_page=True)
+    page.locator("#candidates tbody tr").first.locator("a").click()
+    expect(page.locator("#item-title")).to_contain_text("4.2.2")

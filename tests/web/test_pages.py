@@ -56,9 +56,11 @@ def test_bank_dashboard_hides_ledger_figures(demo_client):
 
 def test_module_placeholders_say_not_built(demo_client):
     web_login(demo_client, "demo-enterprise")
-    for slug in ("taxonomy", "carbon", "loans", "library", "risk", "indices", "citizens"):
+    for slug in ("carbon", "loans", "library", "risk", "indices", "citizens"):
         page = demo_client.get(f"/modules/{slug}").text
         assert 'id="not-built"' in page and "尚未建成" in page
+    built = demo_client.get("/modules/taxonomy").text
+    assert 'id="not-built"' not in built and 'href="/taxonomy"' in built
     assert demo_client.get("/modules/nope").status_code == 404
 
 
@@ -135,3 +137,36 @@ def test_docs_use_vendored_assets(demo_client):
     assert (
         demo_client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
     )
+
+
+def test_screening_page_highlights_evidence_and_lists_criteria(demo_client):
+    web_login(demo_client, "demo-enterprise")
+    token = csrf_from(demo_client.get("/taxonomy").text)
+    page = demo_client.post(
+        "/taxonomy",
+        data={"csrf_token": token, "name": "屋顶光伏", "edition": "bond-2021",
+              "description": "用于屋顶分布式光伏电站建设，单晶组件效率15%",
+              "params": "pv_cell_type=mono\npv_module_efficiency_pct=15\nnot_a_param=1"},
+    ).text  # fmt: skip
+    assert 'data-verdict="not_eligible"' in page
+    assert "<mark>" in page and 'data-outcome="failed"' in page
+    assert "not_a_param" in page  # unknown parameters are reported, not silently used
+    assert 'data-code="3.2.2.2"' in page
+
+
+def test_screening_page_reports_bad_industry_code(demo_client):
+    web_login(demo_client, "demo-bank")
+    token = csrf_from(demo_client.get("/taxonomy").text)
+    page = demo_client.post(
+        "/taxonomy", data={"csrf_token": token, "description": "光伏", "industry_code": "9999"}
+    )
+    assert page.status_code == 422 and 'data-field="industry_code"' in page.text
+
+
+def test_catalogue_browser_and_item_page(demo_client):
+    web_login(demo_client, "demo-reviewer")
+    tree = demo_client.get("/taxonomy/catalogue?edition=bond-2021&q=光伏").text
+    assert "3.2.2.2" in tree
+    item = demo_client.get("/taxonomy/catalogue/green-finance-2025/4.2.2").text
+    assert "太阳能利用设施建设和运营" in item and 'id="crosswalk"' in item and "3.2.2.2" in item
+    assert demo_client.get("/taxonomy/catalogue/green-finance-2025/99.9").status_code == 404

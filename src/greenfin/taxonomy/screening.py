@@ -335,10 +335,16 @@ class Screener:
         adjust = w.kind_match * match - w.kind_mismatch * (strength[:, None] - match).clip(0)
         # explicit project cues soften the penalty on project items (e.g. "生产基地建设")
         adjust += (
-            hits[:, project][:, None] * onehot[None, :, project] * w.kind_mismatch * 0.5 * strength[:, None]
+            hits[:, project][:, None]
+            * onehot[None, :, project]
+            * w.kind_mismatch
+            * 0.5
+            * strength[:, None]
         )
         no_specific = strength == 0
-        adjust += np.where(no_specific[:, None] & (onehot[None, :, project] > 0), w.project_default, 0)
+        adjust += np.where(
+            no_specific[:, None] & (onehot[None, :, project] > 0), w.project_default, 0
+        )
         detected = [{kinds[j] for j in np.flatnonzero(row > 0)} for row in hits]
         return adjust, detected
 
