@@ -17,7 +17,7 @@ def test_csv_encodings_are_detected_and_codes_keep_leading_zeros(encoding, detec
 
 
 def test_undecodable_bytes_name_the_file():
-    with pytest.raises(TableError, match="loans.csv"):
+    with pytest.raises(TableError, match=r"loans\.csv"):
         read_table(b"\xff\xfe\x00\x81\x30\x81" * 3, "loans.csv")
 
 

@@ -5,7 +5,6 @@ only stops a change from silently lowering them below the last accepted level.
 """
 
 import pytest
-
 from benchmarks.taxonomy_accuracy import evaluate, load
 
 FLOORS = {  # (top-1, top-3) on all labelled rows, a little below the accepted measurement

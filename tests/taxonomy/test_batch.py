@@ -37,8 +37,12 @@ def test_parameter_columns_feed_the_criteria():
 
 
 def test_every_problem_is_reported_with_row_and_field():
-    df = frame(id=["1", "1", "", "4"], name=["", "", "x", ""],
-               description=["光伏", "", "y", "z"], industry_code=["4416", "", "", "99X"])  # fmt: skip
+    df = frame(
+        id=["1", "1", "", "4"],
+        name=["", "", "x", ""],
+        description=["光伏", "", "y", "z"],
+        industry_code=["4416", "", "", "99X"],
+    )
     with pytest.raises(BatchValidationError) as err:
         screen_frame(df, "green-finance-2025")
     found = {(p.row, p.field) for p in err.value.problems}

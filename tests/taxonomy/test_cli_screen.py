@@ -6,7 +6,11 @@ from typer.testing import CliRunner
 from greenfin.cli import app
 
 runner = CliRunner()
-ROWS = "id,name,description,industry_code\nL1,屋顶光伏,用于屋顶分布式光伏电站建设,4416\nL2,,污水处理厂提标改造,\n"
+ROWS = (
+    "id,name,description,industry_code\n"
+    "L1,屋顶光伏,用于屋顶分布式光伏电站建设,4416\n"
+    "L2,,污水处理厂提标改造,\n"
+)
 
 
 def test_gbk_csv_to_xlsx_with_edition(tmp_path):

@@ -46,7 +46,7 @@ def test_bond_2021_pv_thresholds_pass_and_fail():
     assert ok.outcome is Outcome.PASSED, [c.message for c in ok.checks]
     low = evaluate("bond-2021", "3.2.2.2", {"pv_cell_type": "mono", "pv_module_efficiency_pct": 15})
     assert low.outcome is Outcome.FAILED
-    assert any("pv_module_efficiency_pct" == c.criterion.parameter for c in low.failed)
+    assert any(c.criterion.parameter == "pv_module_efficiency_pct" for c in low.failed)
 
 
 def test_missing_parameter_is_unverified_not_failed():
