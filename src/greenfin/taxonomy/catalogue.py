@@ -173,6 +173,17 @@ def _gf2025_items() -> list[CatalogueItem]:
 
 
 def _bond2021_items() -> list[CatalogueItem]:
+    """Items of the 2021 bond catalogue; known gaps stay empty, truncated texts carry a note with
+    the standards the full text cites (``bond_2021_patches.csv``, each with its source)."""
+    patches = {r["code"]: r for r in cached_rows("bond_2021_patches.csv")}
+
+    def note(r: dict[str, str]) -> str:
+        patch = patches.get(r["code"])
+        if not patch:
+            return r["note"]
+        extra = f"原文此后引用的标准：{patch['value']}（来源：{patch['source']}；{patch['note']}）"
+        return "; ".join(filter(None, (r["note"], extra)))
+
     return [
         CatalogueItem(
             edition="bond-2021",
@@ -186,7 +197,7 @@ def _bond2021_items() -> list[CatalogueItem]:
             ghg_mark="",
             text_status=r["text_status"],
             source=r["source"],
-            note=r["note"],
+            note=note(r),
         )
         for r in cached_rows("bond_2021_items.csv")
     ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -76,6 +76,10 @@ class ScreeningWeights:
     manufacturing_code_cue: float = 0.5
     min_raw_bm25: float = 14.0  # below this, without a rule hit, the text says too little
     out_of_scope_penalty: float = 0.8
+    keyword_first: float = 0.45  # any practitioner keyword of the item
+    keyword_more: float = 0.1  # each further match, up to two
+    keyword_negative: float = 0.4
+    keyword_transfer: float = 0.6  # 2025 keywords seen through the crosswalk, other editions
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,39 @@ def _phrase_rules() -> tuple[tuple[str, str, str, float], ...]:
     )
 
 
+KEYWORD_FILES = {
+    "green-finance-2025": "item_keywords.csv",
+    "bond-2021": "item_keywords_bond_2021.csv",
+    "industry-2019": "item_keywords_industry_2019.csv",
+}
+
+
+@cache
+def _item_keywords(edition: str = BASE_EDITION) -> tuple[tuple[str, str, str], ...]:
+    """(item, keyword alternation, negative alternation) as Rust regexes for an edition's own
+    practitioner dictionary (``item_keywords*.csv``); empty where none is curated yet."""
+
+    def alternation(terms: str) -> str:
+        return "|".join(re.escape(normalise(t)) for t in terms.split("|") if t.strip())
+
+    return tuple(
+        (r["item_code"], alternation(r["keywords"]), alternation(r["negative_keywords"]))
+        for r in cached_rows(KEYWORD_FILES.get(edition, ""))
+        if r["keywords"].strip()
+    )
+
+
+@cache
+def weights_for(edition: str) -> ScreeningWeights:
+    """Defaults overridden by the tuned values of ``screening_weights.csv`` for the edition."""
+    tuned = {
+        r["parameter"]: float(r["value"])
+        for r in cached_rows("screening_weights.csv")
+        if r["edition"] == edition
+    }
+    return replace(ScreeningWeights(), **tuned)
+
+
 @cache
 def _out_of_scope_rules() -> tuple[tuple[str, str, str, bool], ...]:
     return tuple(
@@ -202,7 +239,7 @@ class Screener:
     def __init__(self, edition: str = DEFAULT_EDITION, weights: ScreeningWeights | None = None):
         self.catalogue: Catalogue = load_catalogue(edition)
         self.edition = edition
-        self.weights = weights or ScreeningWeights()
+        self.weights = weights or weights_for(edition)
         self.items: list[CatalogueItem] = self.catalogue.finest()
         self.codes = [i.code for i in self.items]
         self.position = {code: k for k, code in enumerate(self.codes)}
@@ -304,6 +341,30 @@ class Screener:
                 hits[r].append(rule_id)
         return scores, hits
 
+    def _keyword_matrix(self, texts: pl.Series) -> np.ndarray:
+        """Practitioner keywords: the edition's own dictionary, plus the green-finance-2025
+        dictionary transferred through the crosswalk (scaled by ``keyword_transfer``)."""
+        w = self.weights
+        scores = np.zeros((len(texts), len(self.items)))
+        sources = [(_item_keywords(self.edition), None, 1.0)]
+        if self.edition != BASE_EDITION:
+            sources.append((_item_keywords(BASE_EDITION), self.transfer, w.keyword_transfer))
+        for dictionary, transfer, scale in sources:
+            for code, pattern, negative in dictionary:
+                links = transfer.get(code, []) if transfer is not None else [(code, 1.0)]
+                targets = [(self.position[c], lw) for c, lw in links if c in self.position]
+                if not targets or not scale:
+                    continue
+                counts = texts.str.count_matches(f"(?i){pattern}").fill_null(0).to_numpy()
+                value = w.keyword_first * (counts > 0) + w.keyword_more * np.clip(counts - 1, 0, 2)
+                if negative:
+                    value = value - w.keyword_negative * _contains(texts, negative)
+                if not value.any():
+                    continue
+                for k, link_weight in targets:
+                    scores[:, k] += value * link_weight * scale
+        return scores
+
     def _kind_matrix(
         self, texts: pl.Series, industry_codes: list[str | None]
     ) -> tuple[np.ndarray, list[set[str]]]:
@@ -385,7 +446,8 @@ class Screener:
         rules, rule_hits = self._rule_matrix(series)
         kinds, detected = self._kind_matrix(series, industry_codes)
         industry = self._industry_matrix(industry_codes)
-        final = lexical + rules + kinds + industry
+        keywords = self._keyword_matrix(series)
+        final = lexical + rules + kinds + industry + keywords
         return (
             final,
             raw,
@@ -395,6 +457,7 @@ class Screener:
                 "industry": industry,
                 "rules": rules,
                 "lexical": lexical,
+                "keywords": keywords,
                 "out_of_scope": self._out_of_scope(series),
             },
         )
@@ -489,11 +552,13 @@ class Screener:
         row: int,
     ) -> tuple[Verdict, str, criteria_mod.CriteriaReport | None]:
         top = candidates[0]
-        strong_rule = bool(top.rules)
+        phrase_rule = bool(top.rules)
+        green_evidence = phrase_rule or diag["keywords"][row, self.position[top.code]] > 0
         excluded = diag["out_of_scope"][row]
-        if excluded and (excluded[1] or not strong_rule):
+        # an exclusion rule loses only to a high-precision phrase rule (keywords are broader)
+        if excluded and (excluded[1] or not phrase_rule):
             return Verdict.OUT_OF_SCOPE, excluded[0], None
-        if float(raw.max()) < self.weights.min_raw_bm25 and not strong_rule:
+        if float(raw.max()) < self.weights.min_raw_bm25 and not green_evidence:
             return Verdict.OUT_OF_SCOPE, "描述与目录任何条目都缺乏足够的匹配依据", None
         params = dict(record.params)
         if record.industry_code:  # criteria may depend on the activity's industry (``when``)
