@@ -33,7 +33,8 @@ SPACE = {
     "keyword_first": (0.2, 0.9),
     "keyword_more": (0.0, 0.25),
     "keyword_negative": (0.1, 0.8),
-    "keyword_transfer": (0.2, 1.0),
+    "keyword_transfer": (0.0, 1.0),
+    "base_projection": (0.0, 2.0),
 }
 
 

@@ -80,6 +80,7 @@ class ScreeningWeights:
     keyword_more: float = 0.1  # each further match, up to two
     keyword_negative: float = 0.4
     keyword_transfer: float = 0.6  # 2025 keywords seen through the crosswalk, other editions
+    base_projection: float = 0.8  # other editions: the full 2025 score projected via crosswalk
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,16 @@ class InputError(ValueError):
 
 
 @cache
-def _synonyms() -> tuple[tuple[str, str], ...]:
-    """(Rust-regex pattern, expansion): Latin terms match as whole words, Chinese as substrings."""
-    out = []
+def _synonyms() -> tuple[dict[str, str], dict[str, str]]:
+    """(Chinese term → expansion, Latin word → expansion). Chinese terms match as substrings,
+    Latin terms as whole words."""
+    chinese: dict[str, str] = {}
+    latin: dict[str, str] = {}
     for r in cached_rows("synonyms.csv"):
-        term = re.escape(normalise(r["term"]))
-        pattern = f"{ASCII_BOUNDARY}{term}{ASCII_BOUNDARY}" if r["lang"] == "en" else term
-        out.append((pattern, r["expansion"]))
-    return tuple(out)
+        table = latin if r["lang"] == "en" else chinese
+        term = normalise(r["term"])
+        table[term] = f"{table[term]} {r['expansion']}" if term in table else r["expansion"]
+    return chinese, latin
 
 
 def _contains(texts: pl.Series, pattern: str) -> np.ndarray:
@@ -155,14 +158,30 @@ def _normalise_series(texts: pl.Series) -> pl.Series:
 
 
 def expand_series(texts: pl.Series) -> list[str]:
-    """``expand`` for a whole column: one vectorised regex test per dictionary term."""
-    extra: list[list[str]] = [[] for _ in range(len(texts))]
-    for pattern, expansion in _synonyms():
-        for r in np.flatnonzero(_contains(texts, pattern)):
-            extra[r].append(expansion)
-    return [
-        t + (" " + " ".join(e) if e else "") for t, e in zip(texts.to_list(), extra, strict=True)
-    ]
+    """``expand`` for a whole column in two vectorised passes (Aho–Corasick for the Chinese
+    dictionary, a word split for the Latin glossary)."""
+    chinese, latin = _synonyms()
+    found = pl.DataFrame(
+        {
+            "text": texts,
+            "zh": texts.str.extract_many(list(chinese), overlapping=True),
+            "en": texts.str.extract_all(r"[a-z][a-z0-9]*"),  # hyphenated words split
+        }
+    ).with_columns(
+        pl.col("zh").list.unique(maintain_order=True).list.eval(
+            pl.element().replace_strict(chinese, default="")
+        ),
+        pl.col("en").list.unique(maintain_order=True).list.eval(
+            pl.element().replace_strict(latin, default="")
+        ),
+    )
+    extra = found.select(
+        pl.concat_list("zh", "en")
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.join(" ")
+        .alias("extra")
+    ).to_series()
+    return (texts + " " + extra).str.strip_chars_end().to_list()
 
 
 def expand(text: str) -> str:
@@ -196,17 +215,38 @@ KEYWORD_FILES = {
 
 
 @cache
-def _item_keywords(edition: str = BASE_EDITION) -> tuple[tuple[str, str, str], ...]:
-    """(item, keyword alternation, negative alternation) as Rust regexes for an edition's own
-    practitioner dictionary (``item_keywords*.csv``); empty where none is curated yet."""
+def _item_keywords(edition: str = BASE_EDITION) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """An edition's own practitioner dictionary (``item_keywords*.csv``) as two literal tables:
+    (keyword, item) and (negative keyword, item); empty where none is curated yet."""
+    positive: list[tuple[str, str]] = []
+    negative: list[tuple[str, str]] = []
+    for r in cached_rows(KEYWORD_FILES.get(edition, "")):
+        for column, out in (("keywords", positive), ("negative_keywords", negative)):
+            out.extend(
+                (normalise(t.strip()), r["item_code"]) for t in r[column].split("|") if t.strip()
+            )
+    schema = {"kw": pl.String, "code": pl.String}
+    return (
+        pl.DataFrame(positive, schema=schema, orient="row").unique(),
+        pl.DataFrame(negative, schema=schema, orient="row").unique(),
+    )
 
-    def alternation(terms: str) -> str:
-        return "|".join(re.escape(normalise(t)) for t in terms.split("|") if t.strip())
 
-    return tuple(
-        (r["item_code"], alternation(r["keywords"]), alternation(r["negative_keywords"]))
-        for r in cached_rows(KEYWORD_FILES.get(edition, ""))
-        if r["keywords"].strip()
+def _matches(texts: pl.Series, table: pl.DataFrame) -> pl.DataFrame:
+    """(row, code, n) — how many distinct dictionary terms of each item occur in each text, in
+    one Aho–Corasick pass over all terms."""
+    if table.is_empty():
+        return pl.DataFrame(schema={"row": pl.UInt32, "code": pl.String, "n": pl.UInt32})
+    terms = table["kw"].unique().to_list()
+    return (
+        pl.DataFrame({"kw": texts.str.extract_many(terms, overlapping=True)})
+        .with_row_index("row")
+        .explode("kw")
+        .drop_nulls("kw")
+        .unique(["row", "kw"])
+        .join(table, on="kw")
+        .group_by("row", "code")
+        .agg(pl.len().cast(pl.UInt32).alias("n"))
     )
 
 
@@ -308,6 +348,18 @@ class Screener:
                         current = self.industry_sets[k].get(level_code, 0.0)
                         self.industry_sets[k][level_code] = max(current, level_weight * weight)
         self.kinds = np.array([item.kind.value for item in self.items])
+        # (2025 items × this edition's items) link weights, for projecting whole 2025 scores
+        base_position = {item.code: k for k, item in enumerate(base_codes)}
+        rows, cols, vals = [], [], []
+        for base_code, links in transfer.items():
+            for code, weight in links:
+                if base_code in base_position and code in self.position:
+                    rows.append(base_position[base_code])
+                    cols.append(self.position[code])
+                    vals.append(weight)
+        self.projection = sparse.csr_matrix(
+            (vals, (rows, cols)), shape=(len(base_codes), n), dtype=np.float64
+        )
         self.rule_targets = {
             rule_id: {code for code, _ in transfer.get(base_code, [])}
             for rule_id, _, base_code, _ in _phrase_rules()
@@ -315,15 +367,15 @@ class Screener:
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def _query_matrix(self, texts: pl.Series) -> sparse.csr_matrix:
+    def _query_matrix(self, expanded: list[str]) -> sparse.csr_matrix:
         """Binary (query × term) matrix of the synonym-expanded texts' n-grams."""
         vocab = self.vocab
         indptr, indices = [0], []
-        for text in expand_series(texts):
+        for text in expanded:
             indices.extend({vocab[g] for g in ngrams(text) if g in vocab})
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float64)
-        return sparse.csr_matrix((data, indices, indptr), shape=(len(texts), len(vocab)))
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(expanded), len(vocab)))
 
     def _rule_matrix(self, texts: pl.Series) -> tuple[np.ndarray, list[list[str]]]:
         n = len(texts)
@@ -346,23 +398,24 @@ class Screener:
         dictionary transferred through the crosswalk (scaled by ``keyword_transfer``)."""
         w = self.weights
         scores = np.zeros((len(texts), len(self.items)))
-        sources = [(_item_keywords(self.edition), None, 1.0)]
-        if self.edition != BASE_EDITION:
-            sources.append((_item_keywords(BASE_EDITION), self.transfer, w.keyword_transfer))
+        sources = [(self.edition, None, 1.0)]
+        if self.edition != BASE_EDITION and w.keyword_transfer:
+            sources.append((BASE_EDITION, self.transfer, w.keyword_transfer))
         for dictionary, transfer, scale in sources:
-            for code, pattern, negative in dictionary:
-                links = transfer.get(code, []) if transfer is not None else [(code, 1.0)]
-                targets = [(self.position[c], lw) for c, lw in links if c in self.position]
-                if not targets or not scale:
-                    continue
-                counts = texts.str.count_matches(f"(?i){pattern}").fill_null(0).to_numpy()
-                value = w.keyword_first * (counts > 0) + w.keyword_more * np.clip(counts - 1, 0, 2)
-                if negative:
-                    value = value - w.keyword_negative * _contains(texts, negative)
-                if not value.any():
-                    continue
-                for k, link_weight in targets:
-                    scores[:, k] += value * link_weight * scale
+            positive, negative = _item_keywords(dictionary)
+            hits = _matches(texts, positive).with_columns(
+                (w.keyword_first + w.keyword_more * (pl.col("n") - 1).clip(0, 2)).alias("value")
+            )
+            misses = _matches(texts, negative).with_columns(
+                pl.lit(-w.keyword_negative).alias("value")
+            )
+            for frame in (hits, misses):
+                for row, code, value in frame.select("row", "code", "value").iter_rows():
+                    links = transfer.get(code, []) if transfer is not None else [(code, 1.0)]
+                    for target, link_weight in links:
+                        k = self.position.get(target)
+                        if k is not None:
+                            scores[row, k] += value * link_weight * scale
         return scores
 
     def _kind_matrix(
@@ -439,8 +492,11 @@ class Screener:
         self, texts: list[str], industry_codes: list[str | None]
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         """(final scores, raw BM25, diagnostics) for many texts at once: (n × items) arrays."""
-        series = _normalise_series(pl.Series("text", texts, dtype=pl.String))
-        raw = (self._query_matrix(series) @ self.term_item).toarray()
+        # every feature reads the synonym-expanded text, so English input meets the Chinese
+        # dictionaries through the glossary
+        expanded = expand_series(_normalise_series(pl.Series("text", texts, dtype=pl.String)))
+        series = pl.Series("text", expanded, dtype=pl.String)
+        raw = (self._query_matrix(expanded) @ self.term_item).toarray()
         best = raw.max(axis=1, keepdims=True)
         lexical = np.divide(raw, best, out=np.zeros_like(raw), where=best > 0)
         rules, rule_hits = self._rule_matrix(series)
@@ -448,6 +504,19 @@ class Screener:
         industry = self._industry_matrix(industry_codes)
         keywords = self._keyword_matrix(series)
         final = lexical + rules + kinds + industry + keywords
+        evidence = self._evidence(final, raw, rules, keywords)
+        if self.edition != BASE_EDITION and self.weights.base_projection:
+            base_final, _, base_diag = screener(BASE_EDITION).score(texts, industry_codes)
+            top = base_final.max(axis=1, keepdims=True)
+            relative = np.divide(base_final, top, out=np.zeros_like(base_final), where=top > 0)
+            # only the leading 2025 candidates speak: relative² keeps the long tail quiet
+            final = final + self.weights.base_projection * (
+                sparse.csr_matrix(relative**2) @ self.projection
+            ).toarray()
+            # green evidence found against the 2025 catalogue counts where its top item has a
+            # counterpart in this edition
+            linked = np.asarray(self.projection.sum(axis=1)).ravel() > 0
+            evidence |= base_diag["evidence"] & linked[base_final.argmax(axis=1)]
         return (
             final,
             raw,
@@ -458,9 +527,20 @@ class Screener:
                 "rules": rules,
                 "lexical": lexical,
                 "keywords": keywords,
+                "evidence": evidence,
+                "expanded": expanded,
                 "out_of_scope": self._out_of_scope(series),
             },
         )
+
+    def _evidence(
+        self, final: np.ndarray, raw: np.ndarray, rules: np.ndarray, keywords: np.ndarray
+    ) -> np.ndarray:
+        """Per text: does anything beyond weak lexical overlap support its best item? A phrase
+        rule or keyword on that item, or enough lexical evidence overall."""
+        top = final.argmax(axis=1)[:, None]
+        on_top = (np.take_along_axis(rules, top, 1) > 0) | (np.take_along_axis(keywords, top, 1) > 0)
+        return on_top.ravel() | (raw.max(axis=1) >= self.weights.min_raw_bm25)
 
     # --- results ------------------------------------------------------------------------------
 
@@ -481,7 +561,7 @@ class Screener:
         top = np.argpartition(-final, k - 1, axis=1)[:, :k]
         order = np.take_along_axis(final, top, axis=1).argsort(axis=1)[:, ::-1]
         top = np.take_along_axis(top, order, axis=1)
-        expanded = expand_series(_normalise_series(pl.Series([r.text for r in records])))
+        expanded = diag["expanded"]
         return [
             self._result(record, final[row], raw[row], diag, row, top[row], expanded[row], detail_k)
             for row, record in enumerate(records)
@@ -552,13 +632,11 @@ class Screener:
         row: int,
     ) -> tuple[Verdict, str, criteria_mod.CriteriaReport | None]:
         top = candidates[0]
-        phrase_rule = bool(top.rules)
-        green_evidence = phrase_rule or diag["keywords"][row, self.position[top.code]] > 0
         excluded = diag["out_of_scope"][row]
         # an exclusion rule loses only to a high-precision phrase rule (keywords are broader)
-        if excluded and (excluded[1] or not phrase_rule):
+        if excluded and (excluded[1] or not top.rules):
             return Verdict.OUT_OF_SCOPE, excluded[0], None
-        if float(raw.max()) < self.weights.min_raw_bm25 and not green_evidence:
+        if not diag["evidence"][row]:
             return Verdict.OUT_OF_SCOPE, "描述与目录任何条目都缺乏足够的匹配依据", None
         params = dict(record.params)
         if record.industry_code:  # criteria may depend on the activity's industry (``when``)
