@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
-from greenfin.taxonomy.screening import ScreeningInput, Verdict, screener
+from greenfin.taxonomy.screening import Screener, ScreeningInput, Verdict, screener
 
 EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 EDITIONS = {
@@ -42,9 +43,20 @@ def records(frame: pl.DataFrame) -> list[ScreeningInput]:
     ]
 
 
-def evaluate(frame: pl.DataFrame, edition: str, show_misses: bool = False) -> dict[str, object]:
+PLAIN_BM25 = {  # everything but the lexical ranking switched off: the naive baseline
+    "rule_scale": 0.0, "industry": 0.0, "kind_match": 0.0, "kind_mismatch": 0.0,
+    "project_default": 0.0, "manufacturing_code_cue": 0.0, "keyword_first": 0.0,
+    "keyword_more": 0.0, "keyword_negative": 0.0, "keyword_transfer": 0.0, "base_projection": 0.0,
+}  # fmt: skip
+
+
+def evaluate(
+    frame: pl.DataFrame, edition: str, show_misses: bool = False, plain: bool = False
+) -> dict[str, object]:
     gold_col, alt_col = EDITIONS[edition]
     engine = screener(edition)
+    if plain:
+        engine = Screener(edition, replace(engine.weights, **PLAIN_BM25))
     started = time.perf_counter()
     results = engine.screen_many(records(frame), top_k=3)
     elapsed = time.perf_counter() - started
@@ -104,6 +116,9 @@ def main() -> None:
     print(f"evaluation set: {frame.height} rows ({EVAL})")
     for edition in [args.edition] if args.edition else EDITIONS:
         print(json.dumps(evaluate(frame, edition, args.misses), ensure_ascii=False))
+        baseline = evaluate(frame, edition, plain=True)
+        print(f"  plain BM25 baseline ({edition}): top-1 {baseline['all_top1']}, "
+              f"top-3 {baseline['all_top3']}")  # fmt: skip
 
 
 if __name__ == "__main__":

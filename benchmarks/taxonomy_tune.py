@@ -20,9 +20,7 @@ import polars as pl
 from benchmarks.taxonomy_accuracy import EDITIONS, evaluate, load
 from greenfin.taxonomy.screening import ScreeningWeights, screener
 
-OUT = (
-    Path(__file__).parents[1] / "src/greenfin/reference/data/taxonomy/screening_weights.csv"
-)
+OUT = Path(__file__).parents[1] / "src/greenfin/reference/data/taxonomy/screening_weights.csv"
 SPACE = {
     "rule_scale": (0.5, 1.6),
     "industry": (0.1, 0.7),

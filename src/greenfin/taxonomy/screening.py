@@ -23,7 +23,6 @@ of :class:`ScreeningWeights`, not constants in code paths.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -42,7 +41,6 @@ from greenfin.taxonomy.catalogue import (
     ActivityKind,
     Catalogue,
     CatalogueItem,
-    TaxonomyError,
     load_catalogue,
 )
 from greenfin.taxonomy.crosswalk import links_between
@@ -168,12 +166,12 @@ def expand_series(texts: pl.Series) -> list[str]:
             "en": texts.str.extract_all(r"[a-z][a-z0-9]*"),  # hyphenated words split
         }
     ).with_columns(
-        pl.col("zh").list.unique(maintain_order=True).list.eval(
-            pl.element().replace_strict(chinese, default="")
-        ),
-        pl.col("en").list.unique(maintain_order=True).list.eval(
-            pl.element().replace_strict(latin, default="")
-        ),
+        pl.col("zh")
+        .list.unique(maintain_order=True)
+        .list.eval(pl.element().replace_strict(chinese, default="")),
+        pl.col("en")
+        .list.unique(maintain_order=True)
+        .list.eval(pl.element().replace_strict(latin, default="")),
     )
     extra = found.select(
         pl.concat_list("zh", "en")
@@ -189,9 +187,21 @@ def expand(text: str) -> str:
     return expand_series(_normalise_series(pl.Series([text], dtype=pl.String)))[0]
 
 
+USE_CUE = "use"  # buying to use: favours project and consumption items
+
+
 @cache
 def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
-    return tuple((ActivityKind(r["kind"]), r["pattern"]) for r in cached_rows("activity_cues.csv"))
+    return tuple(
+        (ActivityKind(r["kind"]), r["pattern"])
+        for r in cached_rows("activity_cues.csv")
+        if r["kind"] != USE_CUE
+    )
+
+
+@cache
+def _use_cue() -> str:
+    return "|".join(r["pattern"] for r in cached_rows("activity_cues.csv") if r["kind"] == USE_CUE)
 
 
 @cache
@@ -455,6 +465,11 @@ class Screener:
             * 0.5
             * strength[:, None]
         )
+        if pattern := _use_cue():
+            uses = _contains(texts, pattern).astype(float)[:, None]
+            for kind, sign in ((ActivityKind.PROJECT, 1), (ActivityKind.CONSUMPTION, 1),
+                               (ActivityKind.MANUFACTURING, -1), (ActivityKind.TRADE, -1)):  # fmt: skip
+                adjust += sign * w.kind_match * uses * onehot[None, :, kinds.index(kind.value)]
         no_specific = strength == 0
         adjust += np.where(
             no_specific[:, None] & (onehot[None, :, project] > 0), w.project_default, 0
@@ -510,9 +525,11 @@ class Screener:
             top = base_final.max(axis=1, keepdims=True)
             relative = np.divide(base_final, top, out=np.zeros_like(base_final), where=top > 0)
             # only the leading 2025 candidates speak: relative² keeps the long tail quiet
-            final = final + self.weights.base_projection * (
-                sparse.csr_matrix(relative**2) @ self.projection
-            ).toarray()
+            final = (
+                final
+                + self.weights.base_projection
+                * (sparse.csr_matrix(relative**2) @ self.projection).toarray()
+            )
             # green evidence found against the 2025 catalogue counts where its top item has a
             # counterpart in this edition
             linked = np.asarray(self.projection.sum(axis=1)).ravel() > 0
@@ -539,7 +556,9 @@ class Screener:
         """Per text: does anything beyond weak lexical overlap support its best item? A phrase
         rule or keyword on that item, or enough lexical evidence overall."""
         top = final.argmax(axis=1)[:, None]
-        on_top = (np.take_along_axis(rules, top, 1) > 0) | (np.take_along_axis(keywords, top, 1) > 0)
+        on_top = (np.take_along_axis(rules, top, 1) > 0) | (
+            np.take_along_axis(keywords, top, 1) > 0
+        )
         return on_top.ravel() | (raw.max(axis=1) >= self.weights.min_raw_bm25)
 
     # --- results ------------------------------------------------------------------------------
@@ -689,9 +708,11 @@ def validate_input(record: ScreeningInput, row: int | None = None) -> None:
         raise InputError("industry_code", f"{code!r} is not a GB/T 4754-2017 code", row)
 
 
-@cache
 def screener(edition: str = DEFAULT_EDITION) -> Screener:
-    try:
-        return Screener(edition)
-    except TaxonomyError:
-        raise
+    """The shared, fitted screener of an edition (built once per process)."""
+    return _screener(edition)
+
+
+@cache
+def _screener(edition: str) -> Screener:
+    return Screener(edition)
