@@ -73,9 +73,18 @@ def main() -> None:
         print(edition, "dev", dev["all_top1"], dev["all_top3"], "test", test["all_top1"],
               test["all_top3"])  # fmt: skip
         for name in SPACE:
-            rows.append({"edition": edition, "parameter": name, "value": getattr(weights, name),
-                         "source": f"benchmarks/taxonomy_tune.py, random search ({args.trials} "
-                                   "trials) on the dev half of benchmarks/taxonomy/eval_set.csv"})  # fmt: skip
+            source = (
+                f"benchmarks/taxonomy_tune.py, random search ({args.trials} trials) "
+                "on the dev half of benchmarks/taxonomy/eval_set.csv"
+            )
+            rows.append(
+                {
+                    "edition": edition,
+                    "parameter": name,
+                    "value": getattr(weights, name),
+                    "source": source,
+                }
+            )
     if args.write:
         with OUT.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=["edition", "parameter", "value", "source"])

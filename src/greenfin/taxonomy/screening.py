@@ -467,8 +467,9 @@ class Screener:
         )
         if pattern := _use_cue():
             uses = _contains(texts, pattern).astype(float)[:, None]
-            for kind, sign in ((ActivityKind.PROJECT, 1), (ActivityKind.CONSUMPTION, 1),
-                               (ActivityKind.MANUFACTURING, -1), (ActivityKind.TRADE, -1)):  # fmt: skip
+            signs = {ActivityKind.PROJECT: 1, ActivityKind.CONSUMPTION: 1,
+                     ActivityKind.MANUFACTURING: -1, ActivityKind.TRADE: -1}  # fmt: skip
+            for kind, sign in signs.items():
                 adjust += sign * w.kind_match * uses * onehot[None, :, kinds.index(kind.value)]
         no_specific = strength == 0
         adjust += np.where(
