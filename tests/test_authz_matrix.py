@@ -57,6 +57,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/taxonomy/editions"): ALL,
     ("GET", "/api/v1/taxonomy/editions/{edition}/items"): ALL,
     ("GET", "/api/v1/taxonomy/editions/{edition}/items/{code}"): ALL,
+    ("GET", "/api/v1/taxonomy/industries/{code}"): ALL,
     ("POST", "/api/v1/taxonomy/screen"): ALL,
     ("POST", "/api/v1/taxonomy/screen/batch"): ALL,
     ("GET", "/taxonomy"): ALL,
@@ -125,6 +126,8 @@ def test_every_route_declares_exactly_the_matrix_rule(tmp_path, db):
 def fill(path: str) -> str:
     if path == "/lang/{code}":
         return "/lang/en"
+    if path == "/api/v1/taxonomy/industries/{code}":
+        return "/api/v1/taxonomy/industries/4416"
     for placeholder, value in PATH_SAMPLES.items():
         path = path.replace(placeholder, value)
     return "/static/greenfin.css" if path == "/static" else path

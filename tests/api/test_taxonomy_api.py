@@ -77,3 +77,12 @@ def test_batch_with_bad_rows_is_all_or_nothing(demo_client):
         headers=headers,
     )  # fmt: skip
     assert missing.json()["errors"][0]["field"] == "description"
+
+
+def test_industry_code_lists_nace_and_candidate_items(demo_client):
+    headers = api_token(demo_client, "demo-regulator")
+    body = demo_client.get("/api/v1/taxonomy/industries/4416", headers=headers).json()
+    assert body["name_zh"] == "太阳能发电"
+    assert any(n["nace_division"] == "35" for n in body["nace"])
+    assert "4.2.2" in {i["code"] for i in body["candidate_items"]}
+    assert demo_client.get("/api/v1/taxonomy/industries/9999", headers=headers).status_code == 404

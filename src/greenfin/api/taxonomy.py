@@ -52,6 +52,15 @@ def item_detail(
     return taxonomy.item_detail(edition, code)
 
 
+@router.get("/industries/{code}", response_model=taxonomy.IndustryOut)
+def industry(
+    code: Annotated[str, Path(max_length=4, examples=["4416"])],
+    _: Annotated[Principal, Depends(allow())],
+) -> taxonomy.IndustryOut:
+    """A GB/T 4754-2017 code: its NACE Rev. 2 division(s) and candidate 2025 catalogue items."""
+    return taxonomy.industry_detail(code)
+
+
 @router.post("/screen", response_model=taxonomy.ScreenOut)
 def screen(
     body: taxonomy.ScreenRequest, _: Annotated[Principal, Depends(allow())]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from greenfin import reference
 from greenfin.engine import tables
 from greenfin.services.errors import FieldProblem, InvalidInput, NotFound
+from greenfin.reference.taxonomy import cached_rows as crosswalk_rows
 from greenfin.taxonomy import batch, criteria, crosswalk
 from greenfin.taxonomy.catalogue import (
     DEFAULT_EDITION,
@@ -230,6 +231,47 @@ def item_detail(edition: str, code: str) -> ItemDetailOut:
         source=item.source,
         note=item.note,
     )
+
+
+class NaceOut(BaseModel):
+    nace_division: str
+    nace_name_en: str
+    match: str
+    note: str
+
+
+class IndustryOut(BaseModel):
+    code: str
+    name_zh: str
+    level: int
+    section: str
+    nace: list[NaceOut]
+    candidate_items: list[ItemOut]  # green-finance-2025 items whose activities list this code
+
+
+def industry_detail(code: str) -> IndustryOut:
+    """A GB/T 4754 code with its NACE division(s) and the 2025 catalogue items it can fall under
+    (the catalogue's own industry lists: a screening prior, not a verdict)."""
+    industry = reference.industry_codes().get(code)
+    if industry is None:
+        raise NotFound(f"{code} is not a GB/T 4754-2017 code")
+    division = code[:2] if code[:2].isdigit() else ""
+    nace = [
+        NaceOut(nace_division=r["nace_division"], nace_name_en=r["nace_name_en"],
+                match=r["match"], note=r["note"])
+        for r in crosswalk_rows("crosswalk_gbt4754_nace.csv")
+        if division and r["gbt4754_division"] == division
+    ]  # fmt: skip
+    catalogue = load_catalogue(DEFAULT_EDITION)
+    candidates = [
+        _item_out(i)
+        for i in catalogue.finest()
+        if any(c == code or (len(code) < 4 and c.startswith(code)) for c in i.gbt4754_codes)
+    ]
+    return IndustryOut(
+        code=code, name_zh=industry.name_zh, level=industry.level, section=industry.section,
+        nace=nace, candidate_items=candidates,
+    )  # fmt: skip
 
 
 def screen_one(request: ScreenRequest) -> ScreenOut:
