@@ -466,7 +466,8 @@ class Screener:
             * strength[:, None]
         )
         if pattern := _use_cue():
-            uses = _contains(texts, pattern).astype(float)[:, None]
+            # buying-to-use only counts where the text does not also say it manufactures
+            uses = (_contains(texts, pattern) & (hits[:, manufacturing] < 1)).astype(float)[:, None]
             signs = {ActivityKind.PROJECT: 1, ActivityKind.CONSUMPTION: 1,
                      ActivityKind.MANUFACTURING: -1, ActivityKind.TRADE: -1}  # fmt: skip
             for kind, sign in signs.items():
