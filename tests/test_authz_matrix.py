@@ -19,6 +19,7 @@ from tests.conftest import ROLE_USERS, api_token, csrf_from, make_settings, web_
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 OVERSIGHT = frozenset({Role.REGULATOR, Role.ADMIN})
+FINANCE = frozenset({Role.BANK, Role.REGULATOR, Role.ADMIN})
 
 MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     # framework and health
@@ -64,6 +65,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/taxonomy"): ALL,
     ("GET", "/taxonomy/catalogue"): ALL,
     ("GET", "/taxonomy/catalogue/{edition}/{code}"): ALL,
+    # carbon (issue #4)
+    ("GET", "/api/v1/carbon/cerf/areas"): ALL,
+    ("GET", "/api/v1/carbon/cerf/terms"): ALL,
+    ("POST", "/api/v1/carbon/cerf/disclosure"): FINANCE,
 }
 
 PATH_SAMPLES = {

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from greenfin import __version__
 from greenfin.api import problems
+from greenfin.api.carbon import router as carbon_api_router
 from greenfin.api.deps import public
 from greenfin.api.routes import router as api_router
 from greenfin.api.taxonomy import router as taxonomy_api_router
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.include_router(api_router)
     app.include_router(taxonomy_api_router)
+    app.include_router(carbon_api_router)
     app.include_router(web.router)
     app.include_router(web_taxonomy.router)
     app.mount(

@@ -31,6 +31,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 taxonomy_app = typer.Typer(help="Green taxonomies: catalogues and screening", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
+carbon_app = typer.Typer(help="Carbon accounting: CERF disclosure, PCAF", no_args_is_help=True)
+app.add_typer(carbon_app, name="carbon")
 
 console = Console()
 err = Console(stderr=True)
@@ -143,6 +145,25 @@ def audit_verify() -> None:
     raise _fail(f"ledger broken at record {result.first_broken_seq}: {result.reason}")
 
 
+def _report_problems(source: Path, exc: ServiceError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {source}: {exc.title.lower()}, nothing written")
+    for problem in exc.problems[:50]:
+        where = f"row {problem.row}, " if problem.row is not None else ""
+        err.print(f"  {where}field {problem.field}: {problem.message}")
+    if len(exc.problems) > 50:
+        err.print(f"  … and {len(exc.problems) - 50} more")
+    return typer.Exit(1)
+
+
+def _check_paths(source: Path, output: Path) -> None:
+    from greenfin.engine import tables
+
+    if not source.is_file():
+        raise _fail(f"{source}: file not found")
+    if output.suffix.lower() not in tables.READABLE:
+        raise _fail(f"{output}: output must end in .csv, .xlsx or .parquet")
+
+
 @taxonomy_app.command("screen")
 def taxonomy_screen(
     input_path: Annotated[
@@ -164,10 +185,7 @@ def taxonomy_screen(
     from greenfin.engine import tables
     from greenfin.services import taxonomy
 
-    if not input_path.is_file():
-        raise _fail(f"{input_path}: file not found")
-    if output.suffix.lower() not in tables.READABLE:
-        raise _fail(f"{output}: output must end in .csv, .xlsx or .parquet")
+    _check_paths(input_path, output)
     with Progress(
         TextColumn(f"[green]screening ({edition})"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err,
@@ -183,14 +201,37 @@ def taxonomy_screen(
             )
         except ServiceError as exc:
             progress.stop()
-            err.print(f"[bold red]error:[/] {input_path}: {exc.title.lower()}, nothing written")
-            for problem in exc.problems[:50]:
-                where = f"row {problem.row}, " if problem.row is not None else ""
-                err.print(f"  {where}field {problem.field}: {problem.message}")
-            raise typer.Exit(1) from None
+            raise _report_problems(input_path, exc) from None
     tables.write_atomic(frame, output)
     note = f" (input decoded as {encoding})" if encoding else ""
     console.print(f"screened {frame.height} rows → {output}{note}")
+
+
+@carbon_app.command("cerf-disclosure")
+def carbon_cerf_disclosure(
+    loans: Annotated[Path, typer.Argument(metavar="LOANS", help="Loans: CSV/XLSX/Parquet")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Disclosure table file")],
+    quarter: Annotated[str, typer.Option(help="Reporting quarter, e.g. 2023Q2")],
+    since: Annotated[
+        str | None, typer.Option(help="First quarter of 'since start', e.g. 2021Q4")
+    ] = None,
+    chinese_headers: Annotated[
+        bool, typer.Option(help="Template headers in Chinese instead of the column contract")
+    ] = False,
+) -> None:
+    """碳减排支持工具 quarterly disclosure: 本季度, 本年度累计, 获得工具以来累计 per area + 合计."""
+    from greenfin.engine import tables
+    from greenfin.services import carbon
+
+    _check_paths(loans, output)
+    try:
+        table = carbon.cerf_disclosure(
+            loans.read_bytes(), loans.name, quarter, since, chinese_headers
+        )
+    except ServiceError as exc:
+        raise _report_problems(loans, exc) from None
+    tables.write_atomic(table, output)
+    console.print(f"disclosure for {quarter}: {table.height} rows → {output}")
 
 
 @app.command()

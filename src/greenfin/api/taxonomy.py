@@ -26,6 +26,14 @@ MEDIA_TYPES = {
 Edition = Annotated[str, Path(max_length=40, examples=["green-finance-2025"])]
 
 
+async def read_upload(file: UploadFile) -> tuple[bytes, str]:
+    """The uploaded bytes (size-checked) and a safe base file name."""
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput.on("file", f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+    return data, FilePath(file.filename or "upload.csv").name
+
+
 @router.get("/editions", response_model=list[taxonomy.EditionOut])
 def list_editions(_: Annotated[Principal, Depends(allow())]) -> list[taxonomy.EditionOut]:
     """Catalogue editions; ``green-finance-2025`` is the default."""
@@ -83,10 +91,7 @@ async def screen_batch(
 ) -> Response:
     """Upload a file, download the screening result (one row per id). All rows or nothing:
     any bad row is reported (row and field) as problem+json and no result is produced."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput.on("file", f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
-    name = FilePath(file.filename or "upload.csv").name
+    data, name = await read_upload(file)
     frame, _encoding = taxonomy.screen_table(data, name, edition, top_k)
     out_name = f"{FilePath(name).stem}-screened.{output_format}"
     return Response(

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from greenfin import reference
-from greenfin.engine import tables
-from greenfin.services.errors import FieldProblem, InvalidInput, NotFound
 from greenfin.reference.taxonomy import cached_rows as crosswalk_rows
+from greenfin.services.errors import FieldProblem, InvalidInput, NotFound
+from greenfin.services.tabular import read_user_table
 from greenfin.taxonomy import batch, criteria, crosswalk
 from greenfin.taxonomy.catalogue import (
     DEFAULT_EDITION,
@@ -334,11 +334,9 @@ def screen_table(
         raise InvalidInput.on("edition", f"unknown edition {edition!r}")
     if not 1 <= top_k <= MAX_TOP_K:
         raise InvalidInput.on("top_k", f"must be between 1 and {MAX_TOP_K}")
+    table = read_user_table(data, filename)
     try:
-        table = tables.read_table(data, filename)
         return batch.screen_frame(table.frame, edition, top_k, progress), table.encoding
-    except tables.TableError as exc:
-        raise InvalidInput(str(exc), [FieldProblem("file", exc.message)]) from None
     except batch.BatchValidationError as exc:
         raise InvalidInput(
             f"{Path(filename).name}: {exc}",

@@ -1,0 +1,88 @@
+"""API v1: carbon accounting — CERF configuration and disclosure (PCAF below)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from greenfin.api.deps import allow
+from greenfin.api.problems import PROBLEM_RESPONSES
+from greenfin.api.taxonomy import MEDIA_TYPES, read_upload
+from greenfin.carbon import cerf
+from greenfin.engine import tables
+from greenfin.identity.principal import Principal
+from greenfin.identity.roles import Role
+from greenfin.services import carbon
+
+router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"], responses=PROBLEM_RESPONSES)
+FINANCE_ROLES = (Role.BANK, Role.REGULATOR, Role.ADMIN)
+Format = Annotated[str, Form(pattern="^(csv|xlsx|parquet)$")]
+
+
+class AreaRuleOut(BaseModel):
+    area: str
+    sub_area: str
+    kind: str
+    listed_in: str
+    effective_from: date
+    effective_to: date | None
+    status: str
+    source: str
+    note: str
+
+
+class ToolTermOut(BaseModel):
+    parameter: str
+    value: float
+    unit: str
+    effective_from: date
+    effective_to: date | None
+    status: str
+    source: str
+    note: str
+
+
+@router.get("/cerf/areas", response_model=list[AreaRuleOut])
+def cerf_areas(_: Annotated[Principal, Depends(allow())]) -> list[AreaRuleOut]:
+    """碳减排支持工具 eligible areas and sub-areas with dates and verification status."""
+    return [
+        AreaRuleOut(**{f: getattr(r, f) for f in AreaRuleOut.model_fields})
+        for r in cerf.area_rules()
+    ]
+
+
+@router.get("/cerf/terms", response_model=list[ToolTermOut])
+def cerf_terms(_: Annotated[Principal, Depends(allow())]) -> list[ToolTermOut]:
+    """The tool's share of principal and rate, with effective dates and status."""
+    return [
+        ToolTermOut(**{f: getattr(t, f) for f in ToolTermOut.model_fields})
+        for t in cerf.tool_terms()
+    ]
+
+
+@router.post(
+    "/cerf/disclosure",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+)
+async def cerf_disclosure(
+    _: Annotated[Principal, Depends(allow(*FINANCE_ROLES))],
+    file: Annotated[UploadFile, File(description="Loans: CSV/XLSX/Parquet (see the CLI contract)")],
+    quarter: Annotated[str, Form(max_length=6, examples=["2023Q2"])],
+    since: Annotated[str | None, Form(max_length=6, examples=["2021Q4"])] = None,
+    output_format: Format = "csv",
+    chinese_headers: Annotated[bool, Form()] = False,
+) -> Response:
+    """Quarterly disclosure table from a loans file; any bad row → problem+json, no table."""
+    data, name = await read_upload(file)
+    table = carbon.cerf_disclosure(data, name, quarter, since or None, chinese_headers)
+    out_name = f"cerf-disclosure-{quarter}.{output_format}"
+    return Response(
+        content=tables.table_bytes(table, out_name),
+        media_type=MEDIA_TYPES[f".{output_format}"],
+        headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
+    )
