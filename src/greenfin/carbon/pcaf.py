@@ -174,6 +174,7 @@ _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
 _NACE_DIVISION = r"^\s*(?:[A-Ua-u]\s*\.?\s*)?(\d{2})"
 AF_TOLERANCE = 1e-9
+DUPLICATE_ID = "duplicate position id / 编号重复"
 PER_MILLION = 1e6
 
 
@@ -447,12 +448,8 @@ def _value_checks(config: PcafConfig, schema: pl.Schema) -> list[_Check]:
     ac = pl.col("_asset_class")
     checks = [
         _Check("id_null", "position_id", "required / 必填", pl.col("position_id").is_null()),
-        _Check(
-            "id_dup",
-            "position_id",
-            "duplicate position id / 编号重复",
-            pl.col("position_id").is_duplicated() & pl.col("position_id").is_not_null(),
-        ),
+        # Filled after collection by _duplicate_ids (a hash screen, exact check on a hit).
+        _Check("id_dup", "position_id", DUPLICATE_ID, pl.lit(False)),
         _Check(
             "ac_unknown",
             "asset_class",
@@ -724,6 +721,30 @@ def _sector_check(reporting_year: int) -> list[_Check]:
 # --------------------------------------------------------------------------- engine
 
 
+def _nace_division(sector: pl.Expr) -> pl.Expr:
+    """NACE Rev. 2 division (1-99) from codes like ``06``, ``06.10``, ``0610``, ``B06``, ``B.06``.
+
+    The common form (two leading digits) takes a cheap slice; other text goes through the regex.
+    """
+    fast = sector.str.slice(0, 2).cast(pl.Int16, strict=False)
+    fast = pl.when(fast.is_between(0, 99)).then(fast)
+    slow = sector.str.extract(_NACE_DIVISION, 1).cast(pl.Int16)
+    return pl.when(fast.is_null() & sector.is_not_null()).then(slow).otherwise(fast)
+
+
+def _duplicate_ids(frame: pl.DataFrame) -> pl.Series | None:
+    """Rows whose ``position_id`` repeats, or None when there are none.
+
+    A sort over 64-bit hashes screens the column (``is_duplicated`` on ten million strings costs
+    seconds); only when two hashes collide is the exact check run.
+    """
+    ids = pl.col("position_id")
+    if not frame.select((ids.hash().sort().diff() == 0).any()).item():
+        return None
+    exact = frame.select((ids.is_duplicated() & ids.is_not_null()).alias("d")).to_series()
+    return exact if exact.any() else None
+
+
 def _score_key(option: str) -> pl.Expr:
     return pl.col("_asset_class").to_physical().cast(pl.Int16) * len(DQ_OPTIONS) + pl.col(
         option
@@ -836,19 +857,19 @@ def _plan(
         .alias("_equity_holder_neg"),
     ]
     if reporting_year < phase.all_sectors_year:
-        division = pl.col("_sector").str.extract(_NACE_DIVISION, 1).cast(pl.Int16)
-        step1.append(
-            division.replace_strict(
-                dict(phase.division_year), default=None, return_dtype=pl.Int16
-            ).alias("_phase_year")
-        )
-        step1.append(division.alias("_division"))
+        step1.append(_nace_division(pl.col("_sector")).alias("_division"))
         required = _in("_asset_class", phase.asset_classes) & (
             pl.col("_phase_year") <= reporting_year
         ).fill_null(False)
     else:
         required = _in("_asset_class", phase.asset_classes)
     lf = lf.with_columns(step1)
+    if reporting_year < phase.all_sectors_year:
+        lf = lf.with_columns(
+            pl.col("_division")
+            .replace_strict(dict(phase.division_year), default=None, return_dtype=pl.Int16)
+            .alias("_phase_year")
+        )
 
     # Step 2: denominator, its kind and the raw attribution factor.
     out = pl.col("_outstanding")
@@ -1078,6 +1099,9 @@ def financed_emissions(
         [c.mask.fill_null(False).alias(f"_chk_{c.name}") for c in checks]
     )
     frame = planned.collect()
+    duplicates = _duplicate_ids(frame)
+    if duplicates is not None:
+        frame = frame.with_columns(duplicates.alias("_chk_id_dup"))
     mask_names = [f"_chk_{c.name}" for c in checks]
     counts_row = frame.select([pl.col(m).sum() for m in mask_names]).row(0)
     counts = {c.name: int(n) for c, n in zip(checks, counts_row, strict=True)}
@@ -1178,50 +1202,71 @@ def summarise(result: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         (out * pl.col("_ci")).alias("_ci_num"),
     )
 
-    def summed(column: str) -> pl.Expr:
-        return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum())
-
-    aggs = [
-        pl.len().cast(pl.Int64).alias("positions"),
-        out.sum().alias("outstanding"),
-        summed("financed_scope1_tco2e").alias("financed_scope1_tco2e"),
-        summed("financed_scope2_tco2e").alias("financed_scope2_tco2e"),
-        summed("_s12").alias("financed_scope12_tco2e"),
-        summed("financed_scope3_tco2e").alias("financed_scope3_tco2e"),
-        summed("financed_scope1_excl_lulucf_tco2e").alias("financed_scope1_excl_lulucf_tco2e"),
-        pl.col("_dq_num").sum().alias("_dq_num"),
-        pl.col("_out3").sum().alias("_out3"),
-        pl.col("_dq3_num").sum().alias("_dq3_num"),
-        pl.col("_out_ci").sum().alias("_out_ci"),
-        pl.col("_ci_num").sum().alias("_ci_num"),
-        pl.col("scope3_required").sum().cast(pl.Int64).alias("scope3_required_positions"),
-        pl.col("_s3_missing").sum().cast(pl.Int64).alias("scope3_missing_positions"),
-        pl.col("_fallback").sum().cast(pl.Int64).alias("fallback_positions"),
+    # One pass over the positions at the finest grain (asset class x sector); every figure is
+    # additive, so the coarser groupings re-aggregate that small table.
+    sums = (
+        "outstanding",
+        "financed_scope1_tco2e",
+        "financed_scope2_tco2e",
+        "_s12",
+        "financed_scope3_tco2e",
+        "financed_scope1_excl_lulucf_tco2e",
+        "_dq_num",
+        "_out3",
+        "_dq3_num",
+        "_out_ci",
+        "_ci_num",
+    )
+    reported = (
+        "financed_scope1_tco2e",
+        "financed_scope2_tco2e",
+        "_s12",
+        "financed_scope3_tco2e",
+        "financed_scope1_excl_lulucf_tco2e",
+    )
+    counts = ("scope3_required", "_s3_missing", "_fallback")
+    fine = (
+        base.group_by("asset_class", "sector")
+        .agg(
+            pl.len().cast(pl.Int64).alias("positions"),
+            *[pl.col(c).sum() for c in sums],
+            *[pl.col(c).count().alias(f"_n{c}") for c in reported],
+            *[pl.col(c).sum().cast(pl.Int64) for c in counts],
+        )
+        .collect()
+    )
+    coarse = [
+        pl.col("positions").sum(),
+        *[pl.col(c).sum() for c in sums],
+        *[pl.col(f"_n{c}").sum() for c in reported],
+        *[pl.col(c).sum() for c in counts],
     ]
     none = pl.lit(None, dtype=pl.String)
     parts = [
-        base.group_by("asset_class")
-        .agg(aggs)
-        .with_columns(pl.lit("asset_class").alias("grouping"), none.alias("sector")),
-        base.group_by("asset_class", "sector")
-        .agg(aggs)
-        .with_columns(pl.lit("asset_class_sector").alias("grouping")),
-        base.group_by("sector")
-        .agg(aggs)
-        .with_columns(pl.lit("sector").alias("grouping"), none.alias("asset_class")),
-        base.select(aggs).with_columns(
-            pl.lit("total").alias("grouping"), none.alias("asset_class"), none.alias("sector")
-        ),
+        fine.group_by("asset_class").agg(coarse).with_columns(none.alias("sector")),
+        fine,
+        fine.group_by("sector").agg(coarse).with_columns(none.alias("asset_class")),
+        fine.select(coarse).with_columns(none.alias("asset_class"), none.alias("sector")),
     ]
-    order = ["grouping", "asset_class", "sector", *[a.meta.output_name() for a in aggs]]
-    frames = pl.collect_all([p.select(order) for p in parts])
-    table = pl.concat(frames, how="vertical")
+    order = ["asset_class", "sector", "positions", *sums, *[f"_n{c}" for c in reported], *counts]
+    table = pl.concat(
+        [
+            part.select(order).with_columns(pl.lit(g).alias("grouping"))
+            for g, part in zip(SUMMARY_GROUPINGS, parts, strict=True)
+        ],
+        how="vertical",
+    ).with_columns(
+        *[pl.when(pl.col(f"_n{c}") > 0).then(pl.col(c)).alias(c) for c in reported],
+        pl.col("scope3_required").alias("scope3_required_positions"),
+        pl.col("_s3_missing").alias("scope3_missing_positions"),
+        pl.col("_fallback").alias("fallback_positions"),
+    )
 
     def ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
         return pl.when(den > 0).then(num / den)
 
     positive = pl.col("outstanding")
-    table = table.with_columns(
+    table = table.with_columns(pl.col("_s12").alias("financed_scope12_tco2e")).with_columns(
         ratio(pl.col("_dq_num"), positive).alias("dq_score_weighted"),
         ratio(pl.col("_dq3_num"), pl.col("_out3")).alias("dq_score_scope3_weighted"),
         ratio(pl.col("financed_scope12_tco2e"), positive / PER_MILLION).alias(
@@ -1266,12 +1311,12 @@ def summarise(result: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 
 
 def intensity_per_gdp(emissions_mt: float, gdp_million: float) -> float:
-    r"""Production-emissions intensity as printed in PCAF Table 5-23: Mt CO2e per $M × 1,000.
+    r"""Sovereign production-emissions intensity as printed in PCAF Table 5-23.
 
     .. math:: I = \frac{E_{Mt}}{GDP_{\$M}} \times 1000
 
-    equal to kilotonnes … per $M ÷ 1000, i.e. tCO2e per $1,000 of GDP. Used with nominal or
-    PPP-adjusted GDP (section 5.7, "Emissions intensities").
+    Emissions in Mt CO2e, GDP in millions (nominal USD or PPP-adjusted international dollars);
+    the result is tCO2e per 1,000 of GDP. PCAF 2022 section 5.7, "Emissions intensities".
     """
     if not (math.isfinite(emissions_mt) and math.isfinite(gdp_million)) or gdp_million <= 0:
         raise ValueError("emissions must be finite and GDP positive")

@@ -393,7 +393,13 @@ def apply_factor(
         if isinstance(amount, Fraction) or isinstance(factor, Fraction):
             return exact(amount) * exact(factor) * k
         return float(exact(amount) * exact(factor) * k)
-    return amount * factor * float(k)
+    # array-likes: fold a scalar side into the exact scale so the product is rounded once more
+    scalar = (int, float, Fraction, Decimal)
+    if isinstance(factor, scalar) and not isinstance(factor, bool):
+        return amount * float(exact(factor) * k)
+    if isinstance(amount, scalar) and not isinstance(amount, bool):
+        return factor * float(exact(amount) * k)
+    return amount * factor if k == 1 else amount * factor * float(k)
 
 
 def carbon_to_co2(value: Any, from_unit: str, to_unit: str) -> Any:
