@@ -51,8 +51,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def synthetic_book(rows: int, seed: int = 20221201) -> pl.DataFrame:
-    """A seeded book: every class, realistic denominators, fallbacks on a few percent of rows."""
+def synthetic_book(rows: int, seed: int = 20221201, chunk: int = 1_000_000) -> pl.DataFrame:
+    """A seeded book built in chunks (so the generator's own peak stays below the engine's)."""
+    parts = []
+    for k, start in enumerate(range(0, rows, chunk)):
+        parts.append(_book_chunk(min(chunk, rows - start), start, seed + k))
+    book = pl.concat(parts, rechunk=False)
+    del parts
+    gc.collect()
+    return book
+
+
+def _book_chunk(rows: int, offset: int, seed: int) -> pl.DataFrame:
+    """Every class, realistic denominators, fallbacks on a few percent of rows."""
     rng = np.random.default_rng(seed)
     classes = list(CLASS_WEIGHTS)
     ac_idx = rng.choice(len(classes), size=rows, p=list(CLASS_WEIGHTS.values())).astype(np.uint8)
@@ -90,7 +101,9 @@ def synthetic_book(rows: int, seed: int = 20221201) -> pl.DataFrame:
         return k.replace_strict(dict(enumerate(options)), return_dtype=pl.String)
 
     frame = frame.select(
-        pl.format("P{}", pl.int_range(1, rows + 1, dtype=pl.Int64)).alias("position_id"),
+        pl.format("P{}", pl.int_range(offset + 1, offset + rows + 1, dtype=pl.Int64)).alias(
+            "position_id"
+        ),
         ac.alias("asset_class"),
         pl.when(company)
         .then(pl.col("_sector").replace_strict(dict(enumerate(NACE)), return_dtype=pl.String))
@@ -103,9 +116,9 @@ def synthetic_book(rows: int, seed: int = 20221201) -> pl.DataFrame:
         pl.when(sovereign).then(size * 1e6).alias("ppp_gdp"),
         (pl.when(sovereign).then(e * 1e4).otherwise(e)).alias("scope1_tco2e"),
         pl.when(~sovereign).then(e * 0.3).alias("scope2_tco2e"),
-        pl.when((company & ~(i == idx[pcaf.PROJECT_FINANCE])) & (v < 0.5)).then(e * 3).alias(
-            "scope3_tco2e"
-        ),
+        pl.when((company & ~(i == idx[pcaf.PROJECT_FINANCE])) & (v < 0.5))
+        .then(e * 3)
+        .alias("scope3_tco2e"),
         pl.when(company & (u < 0.7)).then(size * 0.8).alias("revenue"),
         pl.when(company)
         .then(pick(company_opts))

@@ -400,7 +400,9 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> tuple[pl.LazyFrame, list[
             text = pl.col(c).str.strip_chars()
             parsed = text.cast(pl.Float64, strict=False)
             value = pl.when(text != "").then(parsed)
-            bad = (text != "") & parsed.is_null()
+            # evaluated here, while the column is still text
+            exprs.append(((text != "") & parsed.is_null()).alias(f"_bad_{c}"))
+            bad = pl.col(f"_bad_{c}")
             checks.append(_Check(f"parse_{c}", c, "not a number / 不是数值", bad))
         else:
             value = pl.col(c).cast(pl.Float64)
@@ -423,7 +425,8 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> tuple[pl.LazyFrame, list[
             .otherwise(None)
             .alias("_issuer_listed")
         )
-        bad = (text != "") & ~text.is_in([*_TRUE, *_FALSE])
+        exprs.append(((text != "") & ~text.is_in([*_TRUE, *_FALSE])).alias("_bad_issuer_listed"))
+        bad = pl.col("_bad_issuer_listed")
         checks.append(_Check("parse_listed", "issuer_listed", "not true/false / 须为是或否", bad))
     elif "issuer_listed" in schema and schema["issuer_listed"] == pl.Boolean:
         exprs.append(pl.col("issuer_listed").alias("_issuer_listed"))
@@ -739,7 +742,8 @@ def _duplicate_ids(frame: pl.DataFrame) -> pl.Series | None:
     seconds); only when two hashes collide is the exact check run.
     """
     ids = pl.col("position_id")
-    if not frame.select((ids.hash().sort().diff() == 0).any()).item():
+    hashes = ids.hash().sort()
+    if not frame.select((hashes == hashes.shift(1)).any()).item():
         return None
     exact = frame.select((ids.is_duplicated() & ids.is_not_null()).alias("d")).to_series()
     return exact if exact.any() else None
