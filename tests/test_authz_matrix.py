@@ -69,6 +69,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/carbon/cerf/areas"): ALL,
     ("GET", "/api/v1/carbon/cerf/terms"): ALL,
     ("POST", "/api/v1/carbon/cerf/disclosure"): FINANCE,
+    ("POST", "/api/v1/carbon/financed"): FINANCE,
 }
 
 PATH_SAMPLES = {

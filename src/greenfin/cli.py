@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -232,6 +233,34 @@ def carbon_cerf_disclosure(
         raise _report_problems(loans, exc) from None
     tables.write_atomic(table, output)
     console.print(f"disclosure for {quarter}: {table.height} rows → {output}")
+
+
+@carbon_app.command("financed")
+def carbon_financed(
+    positions: Annotated[Path, typer.Argument(metavar="POSITIONS", help="CSV/XLSX/Parquet")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Per-position result file")],
+    summary: Annotated[Path | None, typer.Option(help="Summary per asset class and sector")] = None,
+    reporting_year: Annotated[
+        int, typer.Option(help="Year the report is published (drives the scope-3 phase-in)")
+    ] = date.today().year,
+) -> None:
+    """PCAF Part A financed emissions: attribution, financed scopes 1-3 and data quality."""
+    from greenfin.engine import tables
+    from greenfin.services import carbon
+
+    _check_paths(positions, output)
+    if summary is not None:
+        _check_paths(positions, summary)
+    try:
+        result, table = carbon.financed_emissions(
+            positions.read_bytes(), positions.name, reporting_year
+        )
+    except ServiceError as exc:
+        raise _report_problems(positions, exc) from None
+    tables.write_atomic(result, output)
+    if summary is not None:
+        tables.write_atomic(table, summary)
+    console.print(f"financed emissions for {result.height} positions → {output}")
 
 
 @app.command()

@@ -67,3 +67,49 @@ def test_api_cerf_disclosure_and_roles(demo_client):
     assert refused.status_code == 403
     areas = demo_client.get("/api/v1/carbon/cerf/areas", headers=enterprise).json()
     assert {"清洁能源", "节能环保", "碳减排技术"} <= {a["area"] for a in areas}
+
+
+POSITIONS = """position_id,asset_class,sector,outstanding,evic,total_equity_plus_debt,property_value_at_origination,vehicle_value_at_origination,ppp_gdp,scope1_tco2e,scope2_tco2e,scope3_tco2e,revenue,dq_option
+P1,listed_equity,35,50,100,,,,,1000,200,5000,80,1b
+P2,business_loan,24,20,,200,,,,3000,500,,150,2a
+P3,mortgage,,80,,,100,,,5,3,,,1b
+"""  # noqa: E501
+FINANCED_COLUMNS = ["attribution_factor", "financed_scope1_tco2e", "financed_scope2_tco2e",
+                    "financed_scope3_tco2e", "dq_score"]  # fmt: skip
+
+
+def test_cli_financed_contract(tmp_path):
+    src, out, summary = tmp_path / "pos.csv", tmp_path / "out.parquet", tmp_path / "sum.csv"
+    src.write_text(POSITIONS, encoding="utf-8")
+    result = runner.invoke(app, ["carbon", "financed", str(src), "-o", str(out),
+                                 "--summary", str(summary), "--reporting-year", "2026"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pl.read_parquet(out)
+    input_columns = POSITIONS.splitlines()[0].split(",")
+    assert frame.columns[: len(input_columns) + 5] == input_columns + FINANCED_COLUMNS
+    first = frame.row(0, named=True)
+    # EVIC attribution 50 / 100 = 0.5 of scope 1 (1000 t) and scope 2 (200 t)
+    assert first["attribution_factor"] == 0.5 and first["financed_scope1_tco2e"] == 500
+    assert frame.row(2, named=True)["financed_scope1_tco2e"] == 4  # 80 / 100 × 5 t
+    assert pl.read_csv(summary).height > 0
+
+
+def test_cli_financed_bad_rows_write_nothing(tmp_path):
+    src, out = tmp_path / "pos.csv", tmp_path / "out.csv"
+    src.write_text(POSITIONS.replace("P2,business_loan,24,20", "P2,business_loan,24,-20"), "utf-8")
+    result = runner.invoke(app, ["carbon", "financed", str(src), "-o", str(out)])
+    assert result.exit_code == 1 and "row 2" in result.output and "outstanding" in result.output
+    assert not out.exists()
+
+
+def test_api_financed_summary(demo_client):
+    headers = api_token(demo_client, "demo-regulator")
+    response = demo_client.post(
+        "/api/v1/carbon/financed",
+        files={"file": ("pos.csv", POSITIONS.encode())},
+        data={"reporting_year": "2026", "part": "summary"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    summary = pl.read_csv(io.BytesIO(response.content))
+    assert "dq_score_weighted" in summary.columns

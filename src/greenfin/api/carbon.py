@@ -86,3 +86,26 @@ async def cerf_disclosure(
         media_type=MEDIA_TYPES[f".{output_format}"],
         headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
     )
+
+
+@router.post(
+    "/financed",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+)
+async def financed(
+    _: Annotated[Principal, Depends(allow(*FINANCE_ROLES))],
+    file: Annotated[UploadFile, File(description="Positions: CSV/XLSX/Parquet (PCAF contract)")],
+    reporting_year: Annotated[int, Form(ge=2015, le=2100)],
+    part: Annotated[str, Form(pattern="^(positions|summary)$")] = "positions",
+    output_format: Format = "csv",
+) -> Response:
+    """PCAF financed emissions: per-position result or the summary per asset class and sector."""
+    data, name = await read_upload(file)
+    result, summary = carbon.financed_emissions(data, name, reporting_year)
+    out_name = f"financed-emissions-{part}.{output_format}"
+    return Response(
+        content=tables.table_bytes(result if part == "positions" else summary, out_name),
+        media_type=MEDIA_TYPES[f".{output_format}"],
+        headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
+    )
