@@ -81,8 +81,8 @@ FINANCED_COLUMNS = ["attribution_factor", "financed_scope1_tco2e", "financed_sco
 def test_cli_financed_contract(tmp_path):
     src, out, summary = tmp_path / "pos.csv", tmp_path / "out.parquet", tmp_path / "sum.csv"
     src.write_text(POSITIONS, encoding="utf-8")
-    result = runner.invoke(app, ["carbon", "financed", str(src), "-o", str(out),
-                                 "--summary", str(summary), "--reporting-year", "2026"])  # fmt: skip
+    args = ["carbon", "financed", str(src), "-o", str(out), "--summary", str(summary)]
+    result = runner.invoke(app, [*args, "--reporting-year", "2026"])
     assert result.exit_code == 0, result.output
     frame = pl.read_parquet(out)
     input_columns = POSITIONS.splitlines()[0].split(",")
@@ -96,7 +96,8 @@ def test_cli_financed_contract(tmp_path):
 
 def test_cli_financed_bad_rows_write_nothing(tmp_path):
     src, out = tmp_path / "pos.csv", tmp_path / "out.csv"
-    src.write_text(POSITIONS.replace("P2,business_loan,24,20", "P2,business_loan,24,-20"), "utf-8")
+    bad = POSITIONS.replace("P2,business_loan,24,20", "P2,business_loan,24,-20")
+    src.write_text(bad, encoding="utf-8")
     result = runner.invoke(app, ["carbon", "financed", str(src), "-o", str(out)])
     assert result.exit_code == 1 and "row 2" in result.output and "outstanding" in result.output
     assert not out.exists()
