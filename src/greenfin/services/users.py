@@ -22,7 +22,7 @@ class UserCreate(BaseModel):
     username: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
     display_name: Annotated[str, Field(min_length=1, max_length=200)]
     password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
-    organisation_id: Annotated[int, Field(ge=1)]
+    organisation_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
     role: Role
     is_synthetic: bool = False
 
