@@ -70,6 +70,16 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/carbon/cerf/terms"): ALL,
     ("POST", "/api/v1/carbon/cerf/disclosure"): FINANCE,
     ("POST", "/api/v1/carbon/financed"): FINANCE,
+    ("POST", "/api/v1/carbon/accounts/{organisation_id}/years"): frozenset(
+        {Role.ENTERPRISE, Role.ADMIN}
+    ),
+    ("GET", "/api/v1/carbon/accounts/{organisation_id}/years"): frozenset(
+        {Role.ENTERPRISE, Role.REVIEWER, Role.REGULATOR, Role.ADMIN}
+    ),
+    ("GET", "/carbon/account"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/carbon/account"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/carbon/account/template.xlsx"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/carbon/account/upload"): frozenset({Role.ENTERPRISE}),
 }
 
 PATH_SAMPLES = {

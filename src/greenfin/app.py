@@ -23,6 +23,7 @@ from greenfin.services.auth import principal_by_id
 from greenfin.services.errors import ServiceError
 from greenfin.settings import Settings, get_settings
 from greenfin.store.db import Database
+from greenfin.web import carbon as web_carbon
 from greenfin.web import routes as web
 from greenfin.web import taxonomy as web_taxonomy
 from greenfin.web.routes import CsrfFailed, LoginRequired
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(carbon_api_router)
     app.include_router(web.router)
     app.include_router(web_taxonomy.router)
+    app.include_router(web_carbon.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("greenfin.web").joinpath("static"))),

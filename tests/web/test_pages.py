@@ -56,11 +56,13 @@ def test_bank_dashboard_hides_ledger_figures(demo_client):
 
 def test_module_placeholders_say_not_built(demo_client):
     web_login(demo_client, "demo-enterprise")
-    for slug in ("carbon", "loans", "library", "risk", "indices", "citizens"):
+    for slug in ("loans", "library", "risk", "indices", "citizens"):
         page = demo_client.get(f"/modules/{slug}").text
         assert 'id="not-built"' in page and "尚未建成" in page
     built = demo_client.get("/modules/taxonomy").text
     assert 'id="not-built"' not in built and 'href="/taxonomy"' in built
+    partial = demo_client.get("/modules/carbon").text  # partly built: both lists shown
+    assert 'id="available"' in partial and 'id="not-yet"' in partial
     assert demo_client.get("/modules/nope").status_code == 404
 
 
@@ -170,3 +172,22 @@ def test_catalogue_browser_and_item_page(demo_client):
     item = demo_client.get("/taxonomy/catalogue/green-finance-2025/4.2.2").text
     assert "太阳能利用设施建设和运营" in item and 'id="crosswalk"' in item and "3.2.2.2" in item
     assert demo_client.get("/taxonomy/catalogue/green-finance-2025/99.9").status_code == 404
+
+
+def test_enterprise_carbon_account_form_template_and_trend(demo_client):
+    web_login(demo_client, "demo-enterprise2")
+    page = demo_client.get("/carbon/account").text
+    token = csrf_from(page)
+    response = demo_client.post(
+        "/carbon/account",
+        data={"csrf_token": token, "year": "2024", "region": "华北", "revenue_10k_cny": "500",
+              "electricity_mwh": "100", "fuel_name_1": "柴油", "fuel_qty_1": "2",
+              "fuel_unit_1": "t"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert 'id="account-result"' in response.text and 'data-year="2024"' in response.text
+    bad = demo_client.post("/carbon/account", data={"csrf_token": token, "year": "2024",
+                                                    "revenue_10k_cny": "-1"})  # fmt: skip
+    assert bad.status_code == 422 and 'data-field="revenue_10k_cny"' in bad.text
+    template = demo_client.get("/carbon/account/template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"

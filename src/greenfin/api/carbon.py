@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from greenfin.api.deps import allow
+from greenfin.api.deps import SessionDep, allow
 from greenfin.api.problems import PROBLEM_RESPONSES
 from greenfin.api.taxonomy import MEDIA_TYPES, read_upload
 from greenfin.carbon import cerf
 from greenfin.engine import tables
 from greenfin.identity.principal import Principal
 from greenfin.identity.roles import Role
-from greenfin.services import carbon
+from greenfin.services import carbon, carbon_accounts
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"], responses=PROBLEM_RESPONSES)
 FINANCE_ROLES = (Role.BANK, Role.REGULATOR, Role.ADMIN)
@@ -109,3 +109,32 @@ async def financed(
         media_type=MEDIA_TYPES[f".{output_format}"],
         headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
     )
+
+
+@router.post(
+    "/accounts/{organisation_id}/years",
+    response_model=carbon_accounts.AccountOut,
+    status_code=201,
+)
+def submit_account(
+    organisation_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: carbon_accounts.EnergyYearIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(allow(Role.ENTERPRISE, Role.ADMIN))],
+) -> carbon_accounts.AccountOut:
+    """Enter one year of energy data; returns scope 1/2, intensity, grade and the factors used."""
+    account = carbon_accounts.submit(session, principal, organisation_id, body)
+    session.commit()
+    return account
+
+
+@router.get("/accounts/{organisation_id}/years", response_model=list[carbon_accounts.AccountOut])
+def account_history(
+    organisation_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    principal: Annotated[
+        Principal, Depends(allow(Role.ENTERPRISE, Role.REVIEWER, Role.REGULATOR, Role.ADMIN))
+    ],
+) -> list[carbon_accounts.AccountOut]:
+    """All recorded years of an enterprise's carbon account (an enterprise sees its own only)."""
+    return carbon_accounts.history(session, principal, organisation_id)

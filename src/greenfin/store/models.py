@@ -8,10 +8,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -132,3 +134,28 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CarbonAccountRecord(Base):
+    """One enterprise-year of the enterprise carbon account (企业碳账户).
+
+    The energy data as entered (``inputs_json``) and the computed account (``results_json``,
+    with every factor used) are kept together, so a later change of factors never rewrites an
+    account silently; a resubmission replaces the year and leaves a ledger record.
+    """
+
+    __tablename__ = "carbon_accounts"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", name="uq_carbon_accounts_org_year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    inputs_json: Mapped[str] = mapped_column(Text)
+    results_json: Mapped[str] = mapped_column(Text)
+    total_tco2e: Mapped[float] = mapped_column(Float)
+    intensity_tco2e_per_10k_cny: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(20))
+    submitted_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -14,6 +14,9 @@ class Module:
     planned_en: tuple[str, ...]
     # where the built module lives; placeholders have their own page under /modules/
     href: str = ""
+    # what works today (zh, en, link or "") and what is still missing (zh, en)
+    available: tuple[tuple[str, str, str], ...] = ()
+    not_yet: tuple[tuple[str, str], ...] = ()
 
 
 MODULES: tuple[Module, ...] = (
@@ -26,10 +29,29 @@ MODULES: tuple[Module, ...] = (
         "/taxonomy",
     ),
     Module(
-        "carbon", 4, False,
+        "carbon", 4, True,
         ("排放因子库、企业碳账户、项目减排量测算", "碳减排支持工具季度披露表、PCAF 融资排放"),
         ("Emission-factor library, enterprise carbon accounts, project reductions",
          "PBOC carbon emission reduction facility disclosure, PCAF financed emissions"),
+        "/modules/carbon",
+        (
+            ("企业碳账户：录入能源数据、范围一/二排放、强度、分级与趋势（企业用户）",
+             "Enterprise carbon account: energy data, scope 1/2, intensity, grade, trend (enterprises)",
+             "/carbon/account"),
+            ("碳减排支持工具季度披露表：命令行 greenfin carbon cerf-disclosure 与 API",
+             "CERF quarterly disclosure: CLI greenfin carbon cerf-disclosure and the API", "/docs"),
+            ("PCAF 融资排放（九类资产、数据质量评分）：命令行 greenfin carbon financed 与 API",
+             "PCAF financed emissions (nine asset classes, DQ scores): CLI greenfin carbon financed "
+             "and the API", "/docs"),
+            ("排放因子库：电网因子（2021—2023）、全国碳市场 0.5703、IPCC 2006 燃料缺省值、折标系数",
+             "Factor library: grid factors 2021–2023, ETS 0.5703, IPCC 2006 fuel defaults, "
+             "standard-coal coefficients", ""),
+        ),
+        (
+            ("碳减排支持工具与 PCAF 的网页上传界面", "Web upload pages for CERF and PCAF"),
+            ("项目减排量测算的界面（方法库已在领域代码中）",
+             "Screens for project emission reductions (the methods exist in the domain library)"),
+        ),
     ),
     Module(
         "loans", 5, False,
