@@ -93,3 +93,19 @@ def test_bank_screens_a_description(page: Page, live_server: str):
     page.screenshot(path=str(ARTIFACTS / "taxonomy-screen.png"), full_page=True)
     page.locator("#candidates tbody tr").first.locator("a").click()
     expect(page.locator("#item-title")).to_contain_text("4.2.2")
+
+
+def test_enterprise_keeps_its_carbon_account(page: Page, live_server: str):
+    login(page, live_server, "demo-enterprise")
+    page.goto(live_server + "/carbon/account")
+    page.fill("#year", "2023")
+    page.fill("#revenue", "1200")
+    page.fill("#electricity", "800")
+    page.fill("#fuel_name_1", "天然气")
+    page.fill("#fuel_qty_1", "50")
+    page.fill("input[name=fuel_unit_1]", "t")
+    page.click("#account-submit")
+    expect(page.locator("#account-result")).to_be_visible()
+    expect(page.locator("#history tr[data-year='2023']")).to_be_visible()
+    expect(page.locator("#trend-chart")).to_have_attribute("data-rendered", "true")
+    page.screenshot(path=str(ARTIFACTS / "carbon-account.png"), full_page=True)
