@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from greenfin.identity.principal import SystemActor
 from greenfin.identity.roles import Role
@@ -98,6 +99,18 @@ def demo_load(seed: Annotated[int, typer.Option(help="Random seed")] = 20261127)
     _print_logins(result)
 
 
+def _organisation_id(session: Session, organisation: str) -> int:
+    """Resolve an organisation given by id or 统一社会信用代码; exit 1 naming it if unknown."""
+    number = int(organisation) if organisation.isdigit() and len(organisation) < 10 else -1
+    stmt = select(Organisation.id).where(
+        (Organisation.uscc == organisation.upper()) | (Organisation.id == number)
+    )
+    org_id = session.execute(stmt).scalar_one_or_none()
+    if org_id is None:
+        raise _fail(f"organisation: no organisation {organisation!r}")
+    return org_id
+
+
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Option(help="Log-in name")],
@@ -111,13 +124,7 @@ def users_create(
     """Create a user with a role in one organisation (recorded in the audit ledger)."""
     database = _database()
     with database.session() as session:
-        stmt = select(Organisation.id).where(
-            (Organisation.uscc == organisation.upper())
-            | (Organisation.id == (int(organisation) if organisation.isdigit() else -1))
-        )
-        org_id = session.execute(stmt).scalar_one_or_none()
-        if org_id is None:
-            raise _fail(f"organisation: no organisation {organisation!r}")
+        org_id = _organisation_id(session, organisation)
         try:
             data = users.UserCreate(
                 username=username, display_name=display_name or username, password=password,
@@ -261,6 +268,39 @@ def carbon_financed(
     if summary is not None:
         tables.write_atomic(table, summary)
     console.print(f"financed emissions for {result.height} positions → {output}")
+
+
+@carbon_app.command("account")
+def carbon_account(
+    template: Annotated[
+        Path, typer.Argument(help="Filled Excel template (能源数据 / 燃料 sheets)")
+    ],
+    organisation: Annotated[str, typer.Option(help="Enterprise id or 统一社会信用代码")],
+) -> None:
+    """Enter one year of an enterprise's energy data from the Excel template (as the operator)."""
+    from greenfin.services import carbon_accounts, carbon_template
+
+    if not template.is_file():
+        raise _fail(f"{template}: file not found")
+    with _database().session() as session:
+        org_id = _organisation_id(session, organisation)
+        try:
+            data = carbon_template.parse(template.read_bytes())
+            account = carbon_accounts.submit(session, SystemActor(username="cli"), org_id, data)
+        except ServiceError as exc:
+            raise _report_problems(template, exc) from None
+    table = Table(title=f"碳账户 {account.year} (organisation {org_id})")
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("scope 1 tCO2e", account.scope1_tco2e),
+        ("scope 2 location tCO2e", account.scope2_location_tco2e),
+        ("scope 2 market tCO2e", account.scope2_market_tco2e),
+        ("intensity tCO2e/万元", account.intensity_tco2e_per_10k_cny),
+    ):
+        table.add_row(label, f"{value:,.3f}")
+    table.add_row("grade (illustrative thresholds)", account.grade_label_zh or "ungraded")
+    console.print(table)
 
 
 @app.command()

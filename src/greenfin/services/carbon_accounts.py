@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from greenfin import ledger
 from greenfin.carbon import inventory
-from greenfin.identity.principal import Principal
+from greenfin.identity.principal import Actor, Principal
 from greenfin.identity.roles import OrgKind, Role
 from greenfin.services.errors import FieldProblem, InvalidInput, NotFound
 from greenfin.store.models import CarbonAccountRecord, Organisation
@@ -135,12 +135,12 @@ def _out(record: CarbonAccountRecord) -> AccountOut:
     )  # fmt: skip
 
 
-def submit(
-    session: Session, principal: Principal, organisation_id: int, data: EnergyYearIn
-) -> AccountOut:
-    """Compute and keep an enterprise-year; a resubmission replaces it (both ledgered)."""
-    if not (principal.role is Role.ADMIN or (
-        principal.role is Role.ENTERPRISE and principal.organisation_id == organisation_id
+def submit(session: Session, actor: Actor, organisation_id: int, data: EnergyYearIn) -> AccountOut:
+    """Compute and keep an enterprise-year; a resubmission replaces it (both ledgered).
+
+    ``actor`` is the logged-in enterprise user or admin, or the operator at the command line."""
+    if isinstance(actor, Principal) and not (actor.role is Role.ADMIN or (
+        actor.role is Role.ENTERPRISE and actor.organisation_id == organisation_id
     )):  # fmt: skip
         # another organisation's account is not revealed (404), as everywhere in greenfin
         raise NotFound(f"enterprise {organisation_id} not found")
@@ -162,11 +162,11 @@ def submit(
     record.total_tco2e = account["total_location_tco2e"]
     record.intensity_tco2e_per_10k_cny = account["intensity_location_tco2e_per_10k_cny"]
     record.grade = (results.get("grade") or {}).get("grade")
-    record.submitted_by_user_id = principal.user_id
+    record.submitted_by_user_id = actor.user_id
     record.updated_at = datetime.now(UTC)
     session.flush()
     ledger.append(
-        session, principal, action, "carbon_account", f"{organisation_id}/{data.year}",
+        session, actor, action, "carbon_account", f"{organisation_id}/{data.year}",
         {"inputs": data.model_dump(mode="json"), "total_tco2e": record.total_tco2e,
          "grade": record.grade},
     )  # fmt: skip
