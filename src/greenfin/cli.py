@@ -267,7 +267,10 @@ def carbon_financed(
     tables.write_atomic(result, output)
     if summary is not None:
         tables.write_atomic(table, summary)
-    console.print(f"financed emissions for {result.height} positions → {output}")
+    console.print(
+        f"financed emissions for {result.height} positions → {output} "
+        f"(reporting year {reporting_year}: drives the scope-3 phase-in)"
+    )
 
 
 @carbon_app.command("account")

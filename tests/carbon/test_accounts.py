@@ -1,5 +1,6 @@
 """Enterprise carbon accounts through the API: compute, keep, grade, scope, audit."""
 
+import pytest
 from sqlalchemy import func, select
 
 from greenfin.store.models import AuditRecord
@@ -27,7 +28,9 @@ def test_enterprise_enters_a_year_and_sees_the_factors(demo_client, demo_db):
     # 10 t diesel × 3.1863 tCO2/t (IPCC 2006) and 1,000 MWh × the North China grid factor
     assert round(body["scope1_tco2e"], 3) == 31.863
     assert body["scope2_location_tco2e"] > 0
-    assert body["total_location_tco2e"] == body["scope1_tco2e"] + body["scope2_location_tco2e"]
+    assert body["total_location_tco2e"] == pytest.approx(
+        body["scope1_tco2e"] + body["scope2_location_tco2e"]
+    )
     assert any(f.get("source") for f in body["factors"])
     history = demo_client.get(f"/api/v1/carbon/accounts/{org}/years", headers=headers).json()
     assert [h["year"] for h in history] == [2024]
@@ -80,3 +83,16 @@ def test_bad_energy_data_names_the_field_and_writes_nothing(demo_client, demo_db
     with demo_db.session() as session:
         after = session.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
     assert after == before
+
+
+def test_purchased_heat_needs_the_suppliers_factor(demo_client):
+    headers = api_token(demo_client, "demo-enterprise")
+    url = f"/api/v1/carbon/accounts/{own_org(demo_client, headers)}/years"
+    without = demo_client.post(url, json=dict(YEAR, year=2021, heat_gj=100), headers=headers)
+    assert without.status_code == 422
+    assert without.json()["errors"][0]["field"] == "heat_factor_tco2_per_gj"
+    body = dict(YEAR, year=2021, heat_gj=100, heat_factor_tco2_per_gj=0.1, electricity_mwh=0,
+                fuels=[])  # fmt: skip
+    with_factor = demo_client.post(url, json=body, headers=headers)
+    assert with_factor.status_code == 201, with_factor.text
+    assert with_factor.json()["scope2_location_tco2e"] == pytest.approx(10.0)  # 100 GJ × 0.1

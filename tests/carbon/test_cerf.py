@@ -138,7 +138,7 @@ def test_funding_is_60_percent_of_principal_at_the_rate_in_force_on_disbursement
         loan("L3", "P3", "2025-05-07", 500),
         loan("L4", "P4", "2026-02-01", 100),
     )
-    out = cerf.pboc_funding(loans)
+    out = cerf.pboc_funding(loans, accept_uncertain=True)  # uncertain terms only on request
     assert out["funding_share"].to_list() == [0.6] * 4
     assert out["funding_10k_cny"].to_list() == pytest.approx([600, 199.998, 300, 60])
     assert out["tool_rate_pct"].to_list() == [1.75, 1.75, 1.5, 1.5]
@@ -150,10 +150,10 @@ def test_funding_is_60_percent_of_principal_at_the_rate_in_force_on_disbursement
 def test_funding_rejects_loans_before_the_tool_and_optionally_uncertain_terms():
     loans = frame(loan("L1", "P1", "2021-11-07", 1_000), loan("L2", "P2", "2025-06-01", 10))
     with pytest.raises(CerfInputError) as exc:
-        cerf.pboc_funding(loans)
+        cerf.pboc_funding(loans, accept_uncertain=True)
     assert problems_of(exc) == {(1, "disbursed_on")}
-    with pytest.raises(CerfInputError) as exc:
-        cerf.pboc_funding(loans.slice(1), accept_uncertain=False)
+    with pytest.raises(CerfInputError) as exc:  # the default refuses uncertain terms
+        cerf.pboc_funding(loans.slice(1))
     assert problems_of(exc) == {(1, "disbursed_on")}
     assert "uncertain" in exc.value.problems[0].message
 
@@ -497,14 +497,19 @@ def loan_books(draw: st.DrawFn) -> pl.DataFrame:
         for i in range(n_projects)
     ]
     rows = []
+    remaining = {pid: cents for pid, _, cents, _ in projects}  # Σ loans ≤ total investment
     for j in range(draw(st.integers(0, 25))):
         pid, area, investment_cents, reduction = draw(st.sampled_from(projects))
+        if remaining[pid] == 0:
+            continue
+        cents = draw(st.integers(1, remaining[pid]))
+        remaining[pid] -= cents
         rows.append(
             loan(
                 f"L{j}",
                 pid,
                 (START + timedelta(days=draw(st.integers(0, DAYS)))).isoformat(),
-                draw(st.integers(1, investment_cents)) / 100,
+                cents / 100,
                 area=area,
                 sub_area="任意",
                 rate=draw(st.integers(0, 600)) / 100,
@@ -595,3 +600,25 @@ def test_invariant_loans_covering_the_whole_investment_carry_the_whole_reduction
     ]
     out = cerf.loan_reductions(frame(*rows))
     assert out["loan_annual_reduction_tco2e"].sum() == pytest.approx(reduction, rel=1e-9, abs=1e-6)
+
+
+def test_loans_may_not_claim_more_than_the_project():
+    loans = frame(loan("L1", "P1", "2023-04-10", 800, investment=1_000),
+                  loan("L2", "P1", "2023-05-10", 800, investment=1_000))  # fmt: skip
+    with pytest.raises(CerfInputError) as exc:
+        cerf.disclosure(loans, "2023Q2")
+    assert problems_of(exc) == {(2, "amount_10k_cny")}
+
+
+def test_ytd_never_exceeds_since_start_and_nothing_before_the_tool_counts():
+    loans = frame(
+        loan("L1", "P1", "2021-10-15", 100),  # before the tool started on 2021-11-08
+        loan("L2", "P2", "2023-02-01", 50),
+        loan("L3", "P3", "2023-05-01", 400),
+    )
+    table = cerf.disclosure(loans, "2023Q2", since="2023Q2")
+    total = {r["period"]: r for r in table.filter(pl.col("area") == "合计").iter_rows(named=True)}
+    assert total["ytd"]["amount_10k_cny"] <= total["since_start"]["amount_10k_cny"] == 400
+    everything = cerf.disclosure(loans, "2023Q2")
+    since = everything.filter((pl.col("period") == "since_start") & (pl.col("area") == "合计"))
+    assert since["amount_10k_cny"][0] == 450  # the October 2021 loan is not the tool's

@@ -879,3 +879,26 @@ def test_green_power_never_raises_market_above_location(electricity, share):
         )
     )
     assert 0 <= a.scope2_market_tco2e <= a.scope2_location_tco2e * (1 + 1e-12) + 1e-9
+
+
+def test_vectorised_account_refuses_unparseable_numbers_instead_of_zeros():
+    """Review finding: '1,000' or 'abc' must name row and column, never become 0 tCO2e."""
+    import polars as pl
+    import pytest
+
+    from greenfin.carbon import inventory
+
+    frame = pl.DataFrame(
+        {
+            "enterprise_id": ["e1", "e2"],
+            "accounting_year": ["2023", "2023"],
+            "region": ["national", "national"],
+            "revenue_10k_cny": ["100", "100"],
+            "electricity_mwh": ["1,000", "5"],
+            "process_tco2e": ["0", "abc"],
+        }
+    )
+    with pytest.raises(inventory.InventoryError) as err:
+        inventory.account_frame(frame)
+    found = {(p.row, p.field) for p in err.value.problems}
+    assert {(1, "electricity_mwh"), (2, "process_tco2e")} <= found

@@ -323,10 +323,13 @@ def period_bounds(quarter: str, since: str | None = None) -> dict[str, tuple[dat
         raise CerfInputError(problems)
     assert q is not None and s is not None
     q_first, q_last = quarter_bounds(*q)
+    # Nothing before the tool itself started counts (the start quarter begins before it), and
+    # 本年度累计 can never reach further back than 获得工具以来累计.
+    since_first = max(quarter_bounds(*s)[0], tool_start())
     return {
-        "quarter": (q_first, q_last),
-        "ytd": (date(q[0], 1, 1), q_last),
-        "since_start": (quarter_bounds(*s)[0], q_last),
+        "quarter": (max(q_first, since_first), q_last),
+        "ytd": (max(date(q[0], 1, 1), since_first), q_last),
+        "since_start": (since_first, q_last),
     }
 
 
@@ -489,6 +492,25 @@ def _project_problems(frame: pl.DataFrame, present: Sequence[str]) -> list[Probl
             pl.col("_first_row"),
         )
         problems += _row_problems(joined, pl.col("_key") != pl.col("_first_key"), field, msg)
+    if {"amount_10k_cny", "project_total_investment_10k_cny"} <= set(present):
+        # R_loan = R_project × A / I only holds while Σ A ≤ I: more would disclose more than the
+        # project's whole reduction. Name the loan whose amount crosses the total.
+        running = keyed.sort("_row").with_columns(
+            pl.col("_amount_fen").cum_sum().over("project_id").alias("_cum_fen")
+        )
+        crossing = (
+            (running["_cum_fen"] > running["_investment_fen"])
+            & ((running["_cum_fen"] - running["_amount_fen"]) <= running["_investment_fen"])
+            & (running["_amount_fen"] <= running["_investment_fen"])  # else reported above
+        )
+        msg = pl.format(
+            "loans of project '{}' add up to more than its total investment {}",
+            pl.col("project_id"),
+            pl.col("project_total_investment_10k_cny").cast(pl.String),
+        )
+        problems += _row_problems(
+            running, pl.Series(crossing.fill_null(False)), "amount_10k_cny", msg
+        )
     return problems
 
 
@@ -648,7 +670,7 @@ def _attach_term(frame: pl.DataFrame, parameter: str) -> pl.DataFrame:
     ).drop("_from", "_to")
 
 
-def pboc_funding(loans: pl.DataFrame, *, accept_uncertain: bool = True) -> pl.DataFrame:
+def pboc_funding(loans: pl.DataFrame, *, accept_uncertain: bool = False) -> pl.DataFrame:
     """PBOC relending per loan: funding share × principal, at the tool rate in force on the
     disbursement date (先贷后借).
 

@@ -1528,10 +1528,19 @@ def _with_defaults(frame: pl.DataFrame, columns: dict[str, Any]) -> pl.DataFrame
         if name not in frame.columns
     ]
     out = frame.with_columns(missing) if missing else frame
-    casts = []
+    casts, problems = [], []
     for name, dtype in columns.items():
         if out.schema[name] != dtype:
-            casts.append(pl.col(name).cast(dtype, strict=False))
+            cast = pl.col(name).cast(dtype, strict=False)
+            # a value that is present but does not parse is an error, never a silent null/zero
+            unparsed = pl.col(name).is_not_null() & (pl.col(name).cast(pl.String) != "")
+            problems += [
+                Problem(row, name, f"cannot be read as {dtype}")
+                for row in _rows_where(out, unparsed & cast.is_null())
+            ]
+            casts.append(cast)
+    if problems:
+        raise InventoryError(problems)
     return out.with_columns(casts) if casts else out
 
 

@@ -44,6 +44,8 @@ class EnergyYearIn(BaseModel):
     output_unit: Annotated[str | None, Field(max_length=20)] = None
     electricity_mwh: NonNegative = 0.0
     heat_gj: NonNegative = 0.0
+    # no verified default heat factor is shipped: purchased heat needs the supplier's factor
+    heat_factor_tco2_per_gj: Annotated[float | None, Field(ge=0, le=10)] = None
     process_tco2e: NonNegative = 0.0
     fuels: Annotated[list[FuelIn], Field(max_length=50)] = []
 
@@ -84,6 +86,22 @@ def compute(org: Organisation, data: EnergyYearIn) -> dict[str, Any]:
     """Run the domain computation; domain input errors become field problems."""
     if data.region not in REGIONS:
         raise InvalidInput.on("region", f"choose one of {', '.join(REGIONS)}")
+    if data.heat_gj and data.heat_factor_tco2_per_gj is None:
+        raise InvalidInput.on(
+            "heat_factor_tco2_per_gj",
+            "purchased heat needs the supplier's emission factor (tCO2/GJ); "
+            "no verified default is shipped",
+        )
+    heat_factor = (
+        inventory.supplied_factor(
+            data.heat_factor_tco2_per_gj,
+            "tCO2/GJ",
+            source="supplier (entered by the enterprise)",
+            subject="purchased heat",
+        )
+        if data.heat_factor_tco2_per_gj is not None
+        else None
+    )
     year = inventory.EnterpriseYear(
         enterprise_id=str(org.id), accounting_year=data.year, region=data.region,
         revenue_10k_cny=data.revenue_10k_cny, industry_code=org.industry_code,
@@ -93,7 +111,7 @@ def compute(org: Organisation, data: EnergyYearIn) -> dict[str, Any]:
         if data.process_tco2e else (),
         electricity=(inventory.ElectricityPurchase(data.electricity_mwh),)
         if data.electricity_mwh else (),
-        heat=(inventory.HeatPurchase(data.heat_gj),) if data.heat_gj else (),
+        heat=(inventory.HeatPurchase(data.heat_gj, factor=heat_factor),) if data.heat_gj else (),
     )  # fmt: skip
     try:
         account = inventory.carbon_account(year)
