@@ -33,7 +33,8 @@ def test_enterprise_enters_a_year_and_sees_the_factors(demo_client, demo_db):
     )
     assert any(f.get("source") for f in body["factors"])
     history = demo_client.get(f"/api/v1/carbon/accounts/{org}/years", headers=headers).json()
-    assert [h["year"] for h in history] == [2024]
+    # the demo database is shared by the session's tests: other years may exist, 2024 once
+    assert [h["year"] for h in history].count(2024) == 1
     with demo_db.session() as session:
         actions = session.execute(
             select(func.count()).where(AuditRecord.action.like("carbon_account.%"))
