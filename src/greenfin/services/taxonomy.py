@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from greenfin import reference
-from greenfin.reference.taxonomy import cached_rows as crosswalk_rows
+from greenfin.reference.taxonomy import cached_rows
 from greenfin.services.errors import FieldProblem, InvalidInput, NotFound
 from greenfin.services.tabular import read_user_table
 from greenfin.taxonomy import batch, criteria, crosswalk
@@ -259,7 +259,7 @@ def industry_detail(code: str) -> IndustryOut:
     nace = [
         NaceOut(nace_division=r["nace_division"], nace_name_en=r["nace_name_en"],
                 match=r["match"], note=r["note"])
-        for r in crosswalk_rows("crosswalk_gbt4754_nace.csv")
+        for r in cached_rows("crosswalk_gbt4754_nace.csv")
         if division and r["gbt4754_division"] == division
     ]  # fmt: skip
     catalogue = load_catalogue(DEFAULT_EDITION)
