@@ -15,6 +15,7 @@ RULES = {
     "demo": INFRA_AND_UP,
     "taxonomy": INFRA_AND_UP,
     "carbon": INFRA_AND_UP,
+    "banking": INFRA_AND_UP,
     "engine": {"greenfin.services", *FACES},
     "ledger": {"greenfin.services", *FACES},
     "store": {"greenfin.services", "greenfin.ledger", *FACES},
