@@ -73,7 +73,6 @@ class ScreeningWeights:
     project_default: float = 0.08
     manufacturing_code_cue: float = 0.5
     min_raw_bm25: float = 14.0  # below this, without a rule hit, the text says too little
-    out_of_scope_penalty: float = 0.8
     keyword_first: float = 0.45  # any practitioner keyword of the item
     keyword_more: float = 0.1  # each further match, up to two
     keyword_negative: float = 0.4
@@ -180,11 +179,6 @@ def expand_series(texts: pl.Series) -> list[str]:
         .alias("extra")
     ).to_series()
     return (texts + " " + extra).str.strip_chars_end().to_list()
-
-
-def expand(text: str) -> str:
-    """Append the catalogue wording of every synonym / glossary term found in the text."""
-    return expand_series(_normalise_series(pl.Series([text], dtype=pl.String)))[0]
 
 
 USE_CUE = "use"  # buying to use: favours project and consumption items
