@@ -35,6 +35,8 @@ taxonomy_app = typer.Typer(help="Green taxonomies: catalogues and screening", no
 app.add_typer(taxonomy_app, name="taxonomy")
 carbon_app = typer.Typer(help="Carbon accounting: CERF disclosure, PCAF", no_args_is_help=True)
 app.add_typer(carbon_app, name="carbon")
+loans_app = typer.Typer(help="Bank loan books", no_args_is_help=True)
+app.add_typer(loans_app, name="loans")
 
 console = Console()
 err = Console(stderr=True)
@@ -304,6 +306,61 @@ def carbon_account(
         table.add_row(label, f"{value:,.3f}")
     table.add_row("grade (illustrative thresholds)", account.grade_label_zh or "ungraded")
     console.print(table)
+
+
+@loans_app.command("import")
+def loans_import(
+    book: Annotated[
+        Path, typer.Argument(metavar="FILE", help="CSV (UTF-8/GBK/GB18030), XLSX or Parquet")
+    ],
+    bank: Annotated[str, typer.Option(help="Bank organisation id or 统一社会信用代码")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Reporting date, e.g. 2026-09-30")],
+    errors: Annotated[
+        Path | None, typer.Option(help="Write every problem (row, field) to this CSV if rejected")
+    ] = None,
+) -> None:
+    """Import a bank's loan book: all rows valid or nothing; the same file twice imports once."""
+    from greenfin.services import loans
+
+    if not book.is_file():
+        raise _fail(f"{book}: file not found")
+    try:
+        reporting_date = date.fromisoformat(as_of)
+    except ValueError:
+        raise _fail(f"as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
+    settings = get_settings()
+    with _database().session() as session:
+        bank_id = _organisation_id(session, bank)
+        try:
+            result = loans.import_loan_book(
+                session, SystemActor(username="cli"), book.read_bytes(), book.name, bank_id,
+                reporting_date, settings.data_dir,
+            )  # fmt: skip
+        except loans.LoanBookRejected as exc:
+            if errors is not None:
+                errors.write_bytes(exc.error_csv)
+                err.print(f"every problem written to {errors}")
+            raise _report_problems(book, exc) from None
+        except ServiceError as exc:
+            raise _report_problems(book, exc) from None
+    if result.created:
+        console.print(
+            f"imported {result.rows:,} loans of bank {bank_id} as of {result.as_of} "
+            f"(balance {result.outstanding_cny:,.2f} CNY, sha256 {result.content_sha256[:12]}…)"
+        )
+    else:
+        console.print(f"already imported (import {result.import_id}); nothing changed")
+
+
+@loans_app.command("template")
+def loans_template(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .xlsx")],
+) -> None:
+    """The loan-book template (贷款明细 + 填写说明)."""
+    from greenfin.banking import loanbook
+
+    output.write_bytes(loanbook.template_bytes())
+    console.print(f"template → {output}")
 
 
 @app.command()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -159,3 +161,27 @@ class CarbonAccountRecord(Base):
     grade: Mapped[str | None] = mapped_column(String(20))
     submitted_by_user_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoanBookImport(Base):
+    """One accepted loan-book file of a bank at an as-of date. The validated book itself is kept
+    as Parquet under the data directory (``parquet_path``), the shape the batch engine reads;
+    the same file (content hash) for the same bank and date is imported once."""
+
+    __tablename__ = "loan_book_imports"
+    __table_args__ = (
+        UniqueConstraint(
+            "bank_organisation_id", "as_of", "content_sha256", name="uq_loan_book_imports_file"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    rows: Mapped[int] = mapped_column(Integer)
+    outstanding_fen: Mapped[int] = mapped_column(BigInteger)
+    parquet_path: Mapped[str] = mapped_column(String(500))
+    imported_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
