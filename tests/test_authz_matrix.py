@@ -76,6 +76,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/carbon/accounts/{organisation_id}/years"): frozenset(
         {Role.ENTERPRISE, Role.REVIEWER, Role.REGULATOR, Role.ADMIN}
     ),
+    ("POST", "/api/v1/loans/imports"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/api/v1/loans/imports"): FINANCE,
     ("GET", "/carbon/account"): frozenset({Role.ENTERPRISE}),
     ("POST", "/carbon/account"): frozenset({Role.ENTERPRISE}),
     ("GET", "/carbon/account/template.xlsx"): frozenset({Role.ENTERPRISE}),

@@ -17,6 +17,7 @@ from greenfin import __version__
 from greenfin.api import problems
 from greenfin.api.carbon import router as carbon_api_router
 from greenfin.api.deps import public
+from greenfin.api.loans import router as loans_api_router
 from greenfin.api.routes import router as api_router
 from greenfin.api.taxonomy import router as taxonomy_api_router
 from greenfin.services.auth import principal_by_id
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_router)
     app.include_router(taxonomy_api_router)
     app.include_router(carbon_api_router)
+    app.include_router(loans_api_router)
     app.include_router(web.router)
     app.include_router(web_taxonomy.router)
     app.include_router(web_carbon.router)

@@ -106,3 +106,33 @@ def test_template_command(tmp_path):
     out = tmp_path / "template.xlsx"
     result = runner.invoke(app, ["loans", "template", "-o", str(out)])
     assert result.exit_code == 0 and out.read_bytes()[:2] == b"PK"
+
+
+def test_api_import_scoped_to_the_banks_own_organisation(demo_client, demo_db):
+    from tests.conftest import api_token
+
+    headers = api_token(demo_client, "demo-bank")
+    me = demo_client.get("/api/v1/me", headers=headers).json()
+    with demo_db.session() as session:
+        name = session.get(Organisation, me["organisation_id"]).name_zh
+    body = "\n".join([HEADER, row(1, name)]).encode()
+    ok = demo_client.post(
+        "/api/v1/loans/imports", files={"file": ("book.csv", body)},
+        data={"as_of": "2026-09-30"}, headers=headers,
+    )  # fmt: skip
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["rows"] == 1
+    bad = "\n".join([HEADER, row(1, name, status="良好")]).encode()
+    refused = demo_client.post(
+        "/api/v1/loans/imports", files={"file": ("bad.csv", bad)},
+        data={"as_of": "2026-09-30"}, headers=headers,
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert {(e["row"], e["field"]) for e in refused.json()["errors"]} == {(1, "status")}
+    other_bank = demo_client.post(
+        "/api/v1/loans/imports", files={"file": ("book.csv", body)},
+        data={"as_of": "2026-09-30", "bank_organisation_id": "1"}, headers=headers,
+    )  # fmt: skip
+    assert other_bank.status_code == 404
+    listing = demo_client.get("/api/v1/loans/imports", headers=headers).json()
+    assert {i["bank_organisation_id"] for i in listing} == {me["organisation_id"]}

@@ -108,3 +108,11 @@ def import_loan_book(
          "rows": book.height, "outstanding_fen": outstanding},
     )  # fmt: skip
     return _out(record, created=True)
+
+
+def list_imports(session: Session, principal: Principal) -> list[ImportOut]:
+    """Imports visible to the caller: a bank sees its own, regulators and admins all."""
+    stmt = select(LoanBookImport).order_by(LoanBookImport.id.desc()).limit(500)
+    if principal.role is Role.BANK:
+        stmt = stmt.where(LoanBookImport.bank_organisation_id == principal.organisation_id)
+    return [_out(r, created=True) for r in session.execute(stmt).scalars()]
