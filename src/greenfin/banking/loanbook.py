@@ -32,7 +32,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import polars as pl
@@ -41,6 +40,7 @@ import xlsxwriter
 
 from greenfin import reference
 from greenfin.identity import uscc
+from greenfin.reference import data_text
 from greenfin.taxonomy import DEFAULT_EDITION, editions, load_catalogue
 
 SCHEMA_FILE = "loanbook_schema.csv"
@@ -83,11 +83,7 @@ class SchemaColumn:
 
 
 def _schema_text() -> str:
-    return (
-        resources.files("greenfin.reference")
-        .joinpath("data", "banking", SCHEMA_FILE)
-        .read_text(encoding="utf-8")
-    )
+    return data_text("banking", SCHEMA_FILE)
 
 
 @cache

@@ -65,17 +65,15 @@ References
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import polars as pl
 
 from greenfin import reference
 from greenfin.banking.loanbook import CREDIT, NON_PERFORMING
+from greenfin.reference import data_rows
 from greenfin.reference.taxonomy import cached_rows
 from greenfin.taxonomy import editions, load_catalogue
 from greenfin.taxonomy.crosswalk import links_between
@@ -121,12 +119,7 @@ def categories(structure: str = "2025") -> tuple[Category, ...]:
         raise ValueError(
             f"unknown statistics structure {structure!r}; expected one of {STRUCTURES}"
         )
-    text = (
-        resources.files("greenfin.reference")
-        .joinpath("data", "banking", CATEGORIES_FILE)
-        .read_text(encoding="utf-8")
-    )
-    rows = [r for r in csv.DictReader(io.StringIO(text, newline="")) if r["structure"] == structure]
+    rows = [r for r in data_rows("banking", CATEGORIES_FILE) if r["structure"] == structure]
     return tuple(
         sorted(
             (

@@ -23,17 +23,16 @@ References
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import polars as pl
+
+from greenfin.reference import data_rows
 
 AREAS: tuple[str, ...] = ("清洁能源", "节能环保", "碳减排技术")
 TOTAL = "合计"
@@ -112,8 +111,7 @@ class CerfInputError(ValueError):
 
 
 def _data_rows(name: str) -> list[dict[str, str]]:
-    path = resources.files("greenfin.reference").joinpath("data", "carbon", name)
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    return data_rows("carbon", name)
 
 
 def _iso(text: str) -> date | None:

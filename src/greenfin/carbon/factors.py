@@ -32,14 +32,11 @@ forward, since each year's value is announced separately.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import polars as pl
@@ -53,6 +50,7 @@ from greenfin.carbon.units import (
     exact,
     parse_unit,
 )
+from greenfin.reference import data_rows
 
 STATUSES: tuple[str, ...] = ("verified", "derived", "uncertain")
 """Row status, strongest first; a computed value takes the weakest status of its inputs."""
@@ -74,7 +72,6 @@ FUEL_PARAMETERS: dict[str, str] = {
 }
 """IPCC 2006 default parameters per fuel and the unit each is stored in."""
 
-_DATA = ("data", "carbon")
 _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省", "市")
 
 
@@ -179,9 +176,7 @@ class Fuel:
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    path = resources.files("greenfin.reference").joinpath(*_DATA, name)
-    text = path.read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    return data_rows("carbon", name)
 
 
 def _weakest(*statuses: str) -> str:

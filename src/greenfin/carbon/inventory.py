@@ -62,8 +62,6 @@ References
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -71,7 +69,6 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
-from importlib import resources
 from itertools import pairwise
 from typing import Any, Self
 
@@ -97,6 +94,7 @@ from greenfin.carbon.units import (
     exact,
     parse_unit,
 )
+from greenfin.reference import data_rows
 
 EMISSIONS_UNIT = "tCO2e"
 """Unit of every emission figure of an account."""
@@ -346,8 +344,7 @@ def supplied_factor(
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    path = resources.files("greenfin.reference").joinpath("data", "carbon", name)
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    return data_rows("carbon", name)
 
 
 def _config_error(name: str, line: int, column: str, value: object, reason: str) -> InventoryError:

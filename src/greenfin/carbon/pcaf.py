@@ -26,16 +26,15 @@ Second Edition. Partnership for Carbon Accounting Financials.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import polars as pl
+
+from greenfin.reference import data_rows
 
 EDITION = "PCAF Part A 2nd edition (December 2022)"
 DQ_FILE = "pcaf_data_quality.csv"
@@ -261,8 +260,7 @@ DEFAULT_CONFIG = PcafConfig()
 
 
 def _carbon_rows(name: str) -> list[dict[str, str]]:
-    path = resources.files("greenfin.reference").joinpath("data", "carbon", name)
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    return data_rows("carbon", name)
 
 
 @cache

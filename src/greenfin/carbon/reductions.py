@@ -36,15 +36,12 @@ References
 
 from __future__ import annotations
 
-import csv
 import inspect
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from greenfin.carbon.factors import (
@@ -78,6 +75,7 @@ from greenfin.carbon.units import (
     exact,
     parse_unit,
 )
+from greenfin.reference import data_rows
 
 EMISSIONS_UNIT = "tCO2e"
 METHOD_STATUSES: tuple[str, ...] = ("verified", "derived", "uncertain")
@@ -145,8 +143,7 @@ class ReductionMethod:
 def reduction_methods() -> tuple[ReductionMethod, ...]:
     """The methodology registry (``reduction_methods.csv``), validated: every method id has a
     function in :data:`METHODS` and every listed parameter is one of its keyword arguments."""
-    path = resources.files("greenfin.reference").joinpath("data", "carbon", "reduction_methods.csv")
-    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    rows = data_rows("carbon", "reduction_methods.csv")
     out = []
     for line, r in enumerate(rows, start=2):
         for column in ("item_code", "method_id", "formula", "source", "edition", "status"):

@@ -14,9 +14,18 @@ from importlib import resources
 from typing import Any
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("greenfin.reference").joinpath("data", name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+def data_rows(*path: str) -> list[dict[str, str]]:
+    """Rows of a shipped CSV under ``reference/data`` (e.g. ``data_rows("carbon", "x.csv")``);
+    an absent file gives no rows, so optional curated files can be left out."""
+    file = resources.files("greenfin.reference").joinpath("data", *path)
+    if not file.is_file():
+        return []
+    return list(csv.DictReader(io.StringIO(file.read_text(encoding="utf-8"), newline="")))
+
+
+def data_text(*path: str) -> str:
+    """Text of a shipped file under ``reference/data``."""
+    return resources.files("greenfin.reference").joinpath("data", *path).read_text("utf-8")
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def districts() -> tuple[District, ...]:
             source=r["source"],
             edition=r["edition"],
         )
-        for r in _rows("beijing_districts.csv")
+        for r in data_rows("beijing_districts.csv")
     )
 
 
@@ -92,7 +101,7 @@ def industry_codes() -> dict[str, IndustryCode]:
             source=r["source"],
             edition=r["edition"],
         )
-        for r in _rows("gbt4754_2017.csv")
+        for r in data_rows("gbt4754_2017.csv")
     }
 
 
@@ -100,7 +109,7 @@ def provenance() -> list[dict[str, Any]]:
     """Which reference files are loaded, with their sources and editions (for reports)."""
     out = []
     for name in ("beijing_districts.csv", "gbt4754_2017.csv"):
-        rows = _rows(name)
+        rows = data_rows(name)
         out.append(
             {
                 "file": name,

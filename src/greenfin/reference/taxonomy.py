@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import cache
-from importlib import resources
+
+from greenfin.reference import data_rows
 
 
 def taxonomy_rows(name: str) -> list[dict[str, str]]:
     """Rows of ``reference/data/taxonomy/<name>`` (empty list when a curated file is absent)."""
-    path = resources.files("greenfin.reference").joinpath("data", "taxonomy", name)
-    if not path.is_file():
-        return []
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    return data_rows("taxonomy", name)
 
 
 @cache
