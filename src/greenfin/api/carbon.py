@@ -10,10 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from greenfin.api.deps import SessionDep, allow
+from greenfin.api.files import TABLE_RESPONSE, read_upload, table_download
 from greenfin.api.problems import PROBLEM_RESPONSES
-from greenfin.api.taxonomy import MEDIA_TYPES, read_upload
 from greenfin.carbon import cerf
-from greenfin.engine import tables
 from greenfin.identity.principal import Principal
 from greenfin.identity.roles import Role
 from greenfin.services import carbon, carbon_accounts
@@ -67,7 +66,7 @@ def cerf_terms(_: Annotated[Principal, Depends(allow())]) -> list[ToolTermOut]:
 @router.post(
     "/cerf/disclosure",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+    responses=TABLE_RESPONSE,
 )
 async def cerf_disclosure(
     _: Annotated[Principal, Depends(allow(*FINANCE_ROLES))],
@@ -80,18 +79,13 @@ async def cerf_disclosure(
     """Quarterly disclosure table from a loans file; any bad row → problem+json, no table."""
     data, name = await read_upload(file)
     table = carbon.cerf_disclosure(data, name, quarter, since or None, chinese_headers)
-    out_name = f"cerf-disclosure-{quarter}.{output_format}"
-    return Response(
-        content=tables.table_bytes(table, out_name),
-        media_type=MEDIA_TYPES[f".{output_format}"],
-        headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
-    )
+    return table_download(table, f"cerf-disclosure-{quarter}", output_format)
 
 
 @router.post(
     "/financed",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+    responses=TABLE_RESPONSE,
 )
 async def financed(
     _: Annotated[Principal, Depends(allow(*FINANCE_ROLES))],
@@ -103,12 +97,8 @@ async def financed(
     """PCAF financed emissions: per-position result or the summary per asset class and sector."""
     data, name = await read_upload(file)
     result, summary = carbon.financed_emissions(data, name, reporting_year)
-    out_name = f"financed-emissions-{part}.{output_format}"
-    return Response(
-        content=tables.table_bytes(result if part == "positions" else summary, out_name),
-        media_type=MEDIA_TYPES[f".{output_format}"],
-        headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
-    )
+    frame = result if part == "positions" else summary
+    return table_download(frame, f"financed-emissions-{part}", output_format)
 
 
 @router.post(

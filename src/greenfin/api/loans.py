@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from greenfin.api.deps import SessionDep, allow
+from greenfin.api.files import read_upload
 from greenfin.api.problems import PROBLEM_RESPONSES
-from greenfin.api.taxonomy import read_upload
 from greenfin.identity.principal import Principal
 from greenfin.identity.roles import Role
 from greenfin.services import loans

@@ -9,29 +9,14 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from greenfin.api.deps import allow
+from greenfin.api.files import TABLE_RESPONSE, read_upload, table_download
 from greenfin.api.problems import PROBLEM_RESPONSES
-from greenfin.engine import tables
 from greenfin.identity.principal import Principal
 from greenfin.services import taxonomy
-from greenfin.services.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/taxonomy", tags=["taxonomy"], responses=PROBLEM_RESPONSES)
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-MEDIA_TYPES = {
-    ".csv": "text/csv; charset=utf-8",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".parquet": "application/vnd.apache.parquet",
-}
 Edition = Annotated[str, Path(max_length=40, examples=["green-finance-2025"])]
-
-
-async def read_upload(file: UploadFile) -> tuple[bytes, str]:
-    """The uploaded bytes (size-checked) and a safe base file name."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput.on("file", f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
-    return data, FilePath(file.filename or "upload.csv").name
 
 
 @router.get("/editions", response_model=list[taxonomy.EditionOut])
@@ -80,7 +65,7 @@ def screen(
 @router.post(
     "/screen/batch",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+    responses=TABLE_RESPONSE,
 )
 async def screen_batch(
     _: Annotated[Principal, Depends(allow())],
@@ -93,9 +78,4 @@ async def screen_batch(
     any bad row is reported (row and field) as problem+json and no result is produced."""
     data, name = await read_upload(file)
     frame, _encoding = taxonomy.screen_table(data, name, edition, top_k)
-    out_name = f"{FilePath(name).stem}-screened.{output_format}"
-    return Response(
-        content=tables.table_bytes(frame, out_name),
-        media_type=MEDIA_TYPES[f".{output_format}"],
-        headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
-    )
+    return table_download(frame, f"{FilePath(name).stem}-screened", output_format)
