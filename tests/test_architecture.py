@@ -16,6 +16,8 @@ RULES = {
     "taxonomy": INFRA_AND_UP,
     "carbon": INFRA_AND_UP,
     "banking": INFRA_AND_UP,
+    "library": INFRA_AND_UP,
+    "reports": {"greenfin.store", "greenfin.services", *FACES},
     "engine": {"greenfin.services", *FACES},
     "ledger": {"greenfin.services", *FACES},
     "store": {"greenfin.services", "greenfin.ledger", *FACES},

@@ -185,3 +185,233 @@ class LoanBookImport(Base):
     parquet_path: Mapped[str] = mapped_column(String(500))
     imported_by_user_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoanBookAnalysis(Base):
+    """The result of running the loan-book pipeline (screen → tag comparison → CERF → financed
+    emissions) over one import. The per-loan result is Parquet under the data directory
+    (``result_path``); ``summary_json`` holds the totals the faces show without reading it."""
+
+    __tablename__ = "loan_book_analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("loan_book_imports.id", ondelete="CASCADE"), unique=True
+    )
+    engine: Mapped[str] = mapped_column(String(20))  # local | dask
+    edition: Mapped[str] = mapped_column(String(40))
+    result_path: Mapped[str] = mapped_column(String(500))
+    summary_json: Mapped[str] = mapped_column(Text)
+    analysed_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BankPeriodInput(Base):
+    """What a bank or a regulator enters by hand for one bank and period: the qualitative
+    evaluation scores with evidence notes (kind ``evaluation_qualitative``, period ``2026Q3``) or
+    the operational footprint for the disclosure report (kind ``disclosure_operations``, period
+    ``2025``). A resubmission replaces the payload and leaves a ledger record."""
+
+    __tablename__ = "bank_period_inputs"
+    __table_args__ = (
+        UniqueConstraint(
+            "bank_organisation_id", "kind", "period", name="uq_bank_period_inputs_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(10))
+    payload_json: Mapped[str] = mapped_column(Text)
+    entered_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- green project library and matching (issue #6) -------------------------------------------
+
+
+class Project(Base):
+    """A green project submitted by an enterprise (绿色项目库).
+
+    ``version`` is the optimistic lock: every state change is ``UPDATE … WHERE version = :seen``
+    and fails when another reviewer moved the project first. Screening, reduction estimate and the
+    grade proposal are kept with their working (``*_json``) so every number shows its source."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    industry_code: Mapped[str] = mapped_column(String(4))
+    district_code: Mapped[str] = mapped_column(String(6), index=True)
+    in_city_sub_centre: Mapped[bool] = mapped_column(Boolean, default=False)
+    location: Mapped[str | None] = mapped_column(String(200))
+    total_investment_fen: Mapped[int] = mapped_column(BigInteger)
+    financing_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    financing_term_months: Mapped[int | None] = mapped_column(Integer)
+    financing_type: Mapped[str | None] = mapped_column(String(40))
+    technical_parameters_json: Mapped[str] = mapped_column(Text, default="{}")
+    expected_outputs_json: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    edition: Mapped[str] = mapped_column(String(40), default="green-finance-2025")
+    item_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    category_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    screening_json: Mapped[str | None] = mapped_column(Text)
+    reduction_tco2e_per_year: Mapped[float | None] = mapped_column(Float)
+    reduction_json: Mapped[str | None] = mapped_column(Text)
+    proposed_grade: Mapped[str | None] = mapped_column(String(10))
+    grade: Mapped[str | None] = mapped_column(String(10), index=True)
+    grading_json: Mapped[str | None] = mapped_column(Text)
+    assigned_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    first_approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    second_approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Chinese text as space-separated character unigrams and bigrams: the PostgreSQL face indexes
+    # it with to_tsvector('simple', …) (no Chinese parser needed), SQLite uses LIKE over it.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProjectDocument(Base):
+    """An evidence document. Stored under the data directory by content hash, served only as a
+    download (``Content-Disposition: attachment``), never rendered or executed."""
+
+    __tablename__ = "project_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))  # feasibility_study, eia_approval, …
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_path: Mapped[str] = mapped_column(String(500))
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProjectEvent(Base):
+    """One step of the review workflow or a comment: who, from which state to which, and why."""
+
+    __tablename__ = "project_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    requested_evidence: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProjectCertificate(Base):
+    """Certificate of green identification (绿色项目认定证书) with a public verification code."""
+
+    __tablename__ = "project_certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), unique=True
+    )
+    verification_code: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    grade: Mapped[str] = mapped_column(String(10))
+    item_code: Mapped[str | None] = mapped_column(String(20))
+    edition: Mapped[str] = mapped_column(String(40))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Product(Base):
+    """A green financial product published by a bank, insurer or guarantor. ``rules_json`` holds
+    its eligibility rules as data (catalogue items or categories, minimum grade, amount and term
+    range, districts), evaluated by ``greenfin.library.matching``."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    product_type: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    rules_json: Mapped[str] = mapped_column(Text, default="{}")
+    rate_min_pct: Mapped[float | None] = mapped_column(Float)
+    rate_max_pct: Mapped[float | None] = mapped_column(Float)
+    cerf_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    jinglvrong_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    jinglvtong_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FinancingDemand(Base):
+    """An enterprise's financing demand for a library project; at most ``max_interested`` banks
+    may engage (first come), the enterprise chooses one."""
+
+    __tablename__ = "financing_demands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    term_months: Mapped[int] = mapped_column(Integer)
+    financing_type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # open, chosen, closed, withdrawn
+    max_interested: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DemandInterest(Base):
+    """A bank's interest in a demand and, once chosen, the outcome (granted or declined)."""
+
+    __tablename__ = "demand_interests"
+    __table_args__ = (
+        UniqueConstraint("demand_id", "organisation_id", name="uq_demand_interests_bank"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("financing_demands.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    status: Mapped[str] = mapped_column(
+        String(20)
+    )  # interested, chosen, not_chosen, granted, declined
+    note: Mapped[str | None] = mapped_column(Text)
+    granted_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    granted_rate_pct: Mapped[float | None] = mapped_column(Float)
+    granted_on: Mapped[date | None] = mapped_column(Date)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Notification(Base):
+    """An in-app notification for the members of one organisation (match, interest, decision)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message_zh: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""Green project library rules: workflow states, grading rubric, product matching (pure)."""

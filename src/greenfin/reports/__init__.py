@@ -1,0 +1,1 @@
+"""Rendering of reports: HTML to PDF with an embedded CJK font (infra layer)."""
