@@ -24,3 +24,12 @@ ensure_venv() {
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c requirements.lock -e ".${extras}"
 }
+
+# PDF reports (disclosure, certificates) need pango (WeasyPrint) and a CJK TrueType font; WenQuanYi
+# Micro Hei renders in about a second where Noto CJK takes several. Usage: ensure_pdf_packages
+pdf_packages_missing() {
+  local missing=()
+  ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+  fc-list 2>/dev/null | grep -qi 'WenQuanYi Micro Hei' || missing+=(fonts-wqy-microhei)
+  echo "${missing[@]:-}"
+}

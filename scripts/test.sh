@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk fonts-wqy-microhei)
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+source scripts/_python.sh
+# shellcheck disable=SC2207
+missing+=($(pdf_packages_missing))
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing system packages: ${missing[*]}"
@@ -19,7 +22,6 @@ fi
 
 # --- Python environment -------------------------------------------------------------------------
 echo "==> installing greenfin and test dependencies (requirements.lock)"
-source scripts/_python.sh
 ensure_venv "[test]"
 
 # --- PostgreSQL: the running server on 127.0.0.1:5432 if it answers, else a throwaway cluster ----
