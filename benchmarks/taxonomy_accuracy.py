@@ -19,6 +19,9 @@ import polars as pl
 from greenfin.taxonomy.screening import Screener, ScreeningInput, Verdict, screener
 
 EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
+# Set B: written later by an independent labeller without access to the engine's dictionaries or to
+# set A (see taxonomy/EVAL_SET_B.md); 2025 edition only. All of it is held out.
+EVAL_B = Path(__file__).parent / "taxonomy" / "eval_set_b.csv"
 EDITIONS = {
     "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),
     "bond-2021": ("bond2021_code", "bond2021_alternatives"),
@@ -28,6 +31,20 @@ EDITIONS = {
 
 def load() -> pl.DataFrame:
     return pl.read_csv(EVAL, infer_schema=False).fill_null("")
+
+
+def load_b() -> pl.DataFrame:
+    """Set B in set A's shape: ``scope`` from ``out_of_scope``, no 2021/2019 labels, and every id
+    odd-numbered in effect (``split`` = test) so nothing of it counts as development data."""
+    frame = pl.read_csv(EVAL_B, infer_schema=False).fill_null("")
+    return frame.with_columns(
+        pl.when(pl.col("out_of_scope") == "1").then(pl.lit("out")).otherwise(pl.lit("in"))
+        .alias("scope"),
+        pl.lit("").alias("bond2021_code"),
+        pl.lit("").alias("bond2021_alternatives"),
+        pl.lit("").alias("industry2019_code"),
+        pl.lit("held_out").alias("split"),
+    )  # fmt: skip
 
 
 def records(frame: pl.DataFrame) -> list[ScreeningInput]:
@@ -77,7 +94,11 @@ def evaluate(
         }
         codes = [c.code for c in result.candidates]
         split = (
-            "dev" if int("".join(ch for ch in row["id"] if ch.isdigit()) or 0) % 2 == 0 else "test"
+            "test"
+            if row.get("split") == "held_out"
+            else "dev"
+            if int("".join(ch for ch in row["id"] if ch.isdigit()) or 0) % 2 == 0
+            else "test"
         )
         hit1, hit3 = codes[0] in accepted, bool(accepted & set(codes[:3]))
         false_exclusions += result.verdict is Verdict.OUT_OF_SCOPE
@@ -111,10 +132,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--edition", choices=list(EDITIONS))
+    parser.add_argument("--set", choices=["a", "b"], default="a", help="b: the independent set")
     args = parser.parse_args()
-    frame = load()
-    print(f"evaluation set: {frame.height} rows ({EVAL})")
-    for edition in [args.edition] if args.edition else EDITIONS:
+    frame = load_b() if args.set == "b" else load()
+    print(f"evaluation set {args.set}: {frame.height} rows ({EVAL_B if args.set == 'b' else EVAL})")
+    editions = ["green-finance-2025"] if args.set == "b" else list(EDITIONS)
+    for edition in [args.edition] if args.edition else editions:
         print(json.dumps(evaluate(frame, edition, args.misses), ensure_ascii=False))
         baseline = evaluate(frame, edition, plain=True)
         print(f"  plain BM25 baseline ({edition}): top-1 {baseline['all_top1']}, "
