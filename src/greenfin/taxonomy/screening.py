@@ -492,11 +492,15 @@ class Screener:
         return out
 
     def _out_of_scope(self, texts: pl.Series) -> list[tuple[str, bool] | None]:
-        """Per text: (reason, overrides green cues) of the first exclusion rule that fires."""
+        """Per text: (reason, overrides green cues) of the first exclusion rule that fires; a
+        later rule that overrides green cues (an explicit negation) replaces an earlier one that
+        does not, so "住宅开发…未申报绿色建筑星级" is excluded by the negation, not weighed."""
         reasons: list[tuple[str, bool] | None] = [None] * len(texts)
         for _, pattern, reason, overrides in _out_of_scope_rules():
             for r in np.flatnonzero(_contains(texts, pattern)):
-                reasons[r] = reasons[r] or (reason, overrides)
+                current = reasons[r]
+                if current is None or (overrides and not current[1]):
+                    reasons[r] = (reason, overrides)
         return reasons
 
     def score(
