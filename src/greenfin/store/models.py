@@ -12,10 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -333,6 +336,20 @@ class ProjectCertificate(Base):
     edition: Mapped[str] = mapped_column(String(40))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# Library search (issue #6, migration 0005): PostgreSQL indexes the token array of
+# ``projects.search_text`` with GIN and queries it with ``@>`` (no Chinese locale or parser
+# needed); SQLite has no such index and searches with LIKE. ``ddl_if`` keeps it PostgreSQL-only.
+Index(
+    "ix_projects_search_tokens",
+    func.string_to_array(Project.search_text, literal_column("' '")),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+# The library lists newest decisions first (ORDER BY decided_at DESC, id DESC, read backwards):
+# with the status filter a common search word is found by walking this index, not by sorting
+# every match. Both dialects.
+Index("ix_projects_library_order", Project.status, Project.decided_at, Project.id)
 
 
 class Product(Base):
