@@ -34,7 +34,8 @@ def test_statistics_json_for_regulator_and_bank(banking_client, banking_db):
     body = banking_client.get("/api/v1/statistics", headers=regulator).json()
     assert body["as_of"] == "2026-09-30" and body["synthetic"] is True
     assert set(body["tables"]) == {"summary", "by_use", "by_industry", "by_carbon_benefit",
-                                   "by_district", "green_enterprises", "trend"}  # fmt: skip
+                                   "by_district", "green_enterprises", "marketplace",
+                                   "trend"}  # fmt: skip
     summary = {r["bank"]: r for r in body["tables"]["summary"]}
     assert "全部银行" in summary and len(summary) >= 14
     total = summary.pop("全部银行")
@@ -121,3 +122,28 @@ def test_qualitative_put_permissions_and_validation(banking_client, banking_db):
     not_a_bank = org_id(banking_db, "demo-enterprise")
     assert banking_client.put(f"/api/v1/evaluation/2026Q3/qualitative/{not_a_bank}", json=body,
                               headers=regulator).status_code == 404  # fmt: skip
+
+
+def test_marketplace_outcomes_feed_the_statistics(banking_client, banking_db):
+    """The marketplace table counts exactly the grants recorded on financing demands up to the
+    as-of date, across banks and for the lending bank alone."""
+    from datetime import date
+
+    from greenfin.store.models import DemandInterest
+
+    database, _ = banking_db
+    as_of = date(2026, 9, 30)
+    with database.session() as session:
+        granted = session.execute(
+            select(DemandInterest.organisation_id, DemandInterest.granted_amount_fen).where(
+                DemandInterest.status == "granted", DemandInterest.granted_on <= as_of
+            )
+        ).all()
+    assert granted, "the demo marketplace records some granted loans"
+    regulator = api_token(banking_client, "demo-regulator")
+    body = banking_client.get("/api/v1/statistics", headers=regulator).json()
+    rows = {r["bank"]: r for r in body["tables"]["marketplace"]}
+    everyone = rows["全部银行"]
+    assert everyone["market_grants"] == len(granted)
+    assert everyone["market_granted_fen"] == sum(amount for _, amount in granted)
+    assert sum(r["market_grants"] for b, r in rows.items() if b != "全部银行") <= len(granted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -144,6 +145,10 @@ class DemoProduct:
     description: str
 
 
+GRANTS_FROM = date(2025, 10, 1)
+GRANT_DAYS = 365
+
+
 @dataclass(frozen=True)
 class DemoDemand:
     """A demand and how it proceeds: interests (product indexes, in order), who is chosen, the
@@ -156,6 +161,7 @@ class DemoDemand:
     granted_share: float | None = None
     granted_rate_pct: float | None = None
     decline_reason: str | None = None
+    granted_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +284,11 @@ def plan_demands(
                 granted_share=round(rng.uniform(0.6, 1.0), 2) if state == "granted" else None,
                 granted_rate_pct=rate,
                 decline_reason=rng.choice(DECLINE_REASONS) if state == "declined" else None,
+                # spread over the demo loan books' year (quarter ends 2025-09-30 … 2026-09-30)
+                # so grants fall inside the statistics' periods; no extra draw from ``rng``
+                granted_on=GRANTS_FROM + timedelta(days=(37 * len(out)) % GRANT_DAYS)
+                if state == "granted"
+                else None,
             )
         )
     return out

@@ -15,6 +15,7 @@ from greenfin.carbon import inventory
 from greenfin.identity.principal import Actor, Principal
 from greenfin.identity.roles import OrgKind, Role
 from greenfin.services.errors import FieldProblem, InvalidInput, NotFound
+from greenfin.services.types import UtcDatetime
 from greenfin.store.models import CarbonAccountRecord, Organisation
 
 # Beijing enterprises draw from the North China grid; the province's own factors are only
@@ -66,7 +67,7 @@ class AccountOut(BaseModel):
     pricing_adjustment_bp: int | None
     factors: list[dict[str, Any]]
     notes: list[str]
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 def _may_view(principal: Principal, organisation_id: int) -> bool:

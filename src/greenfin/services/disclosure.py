@@ -40,6 +40,7 @@ from greenfin.reports import charts
 from greenfin.reports.pdf import BASE_CSS, html_to_pdf
 from greenfin.services import loan_analysis
 from greenfin.services.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from greenfin.services.types import UtcDatetime
 from greenfin.store.models import BankPeriodInput, Organisation
 
 KIND_OPERATIONS = "disclosure_operations"
@@ -129,7 +130,7 @@ class InputsOut(BaseModel):
     year: int
     operations: dict[str, Any] | None
     narratives: dict[str, str]
-    updated_at: datetime | None
+    updated_at: UtcDatetime | None
     entered_by_user_id: int | None
 
 

@@ -52,6 +52,7 @@ from greenfin.identity.roles import OrgKind, Role
 from greenfin.reference import data_rows
 from greenfin.services import statistics as stats
 from greenfin.services.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from greenfin.services.types import UtcDatetime
 from greenfin.store.models import BankPeriodInput, Organisation
 
 QUALITATIVE_KIND = "evaluation_qualitative"
@@ -215,7 +216,7 @@ class QualitativeOut(BaseModel):
     scheme: str
     scores: list[QualitativeScoreOut]
     entered_by_user_id: int | None
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 def _bank(session: Session, bank_organisation_id: int) -> Organisation:

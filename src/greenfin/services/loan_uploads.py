@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +23,7 @@ from greenfin.identity.principal import Principal
 from greenfin.identity.roles import OrgKind, Role
 from greenfin.services import loan_analysis, loans
 from greenfin.services.errors import Forbidden, NotFound
+from greenfin.services.types import UtcDatetime
 from greenfin.store.models import LoanBookAnalysis, LoanBookImport, Organisation
 
 UPLOADERS = frozenset({Role.BANK, Role.ADMIN})
@@ -43,7 +44,7 @@ class ImportRow(BaseModel):
     filename: str
     rows: int
     outstanding_cny: float
-    created_at: datetime
+    created_at: UtcDatetime
     status: str  # analysed | imported (not analysed yet)
     engine: str | None
     green_balance_cny_bank: float | None

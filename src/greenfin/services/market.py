@@ -38,6 +38,7 @@ from greenfin.library import products as catalogue_products
 from greenfin.library.workflow import Status
 from greenfin.services.errors import Conflict, FieldProblem, InvalidInput, NotFound, Page
 from greenfin.services.permissions import require
+from greenfin.services.types import UtcDatetime
 from greenfin.store.db import Database
 from greenfin.store.models import (
     DemandInterest,
@@ -137,7 +138,7 @@ class ProductOut(BaseModel):
     jinglvtong_eligible: bool
     is_active: bool
     is_synthetic: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ReasonOut(BaseModel):
@@ -252,7 +253,7 @@ class InterestOut(BaseModel):
     granted_rate_pct: float | None
     granted_on: date | None
     decline_reason: str | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class DemandOut(BaseModel):
@@ -270,7 +271,7 @@ class DemandOut(BaseModel):
     slots_left: int
     version: int
     is_synthetic: bool
-    created_at: datetime
+    created_at: UtcDatetime
     interests: list[InterestOut]  # scoped: a bank sees only its own
     my_interest: InterestOut | None = None
     my_best_product_id: int | None = None
@@ -284,7 +285,7 @@ class NotificationOut(BaseModel):
     message_en: str
     link: str | None
     read: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class GrantedEnterprise(BaseModel):

@@ -8,7 +8,7 @@ Called once from ``services.demo.load_demo``, after the project library's demo l
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import polars as pl
@@ -20,7 +20,14 @@ from greenfin.demo import market as plan
 from greenfin.identity.principal import SystemActor
 from greenfin.library import matching
 from greenfin.services import market
-from greenfin.store.models import Membership, Organisation, Product, Project, User
+from greenfin.store.models import (
+    FinancingDemand,
+    Membership,
+    Organisation,
+    Product,
+    Project,
+    User,
+)
 
 DEMO_ACTOR = SystemActor(username="demo-loader")
 SEED = 20261129
@@ -103,6 +110,14 @@ def _play(
     session: Session, d: plan.DemoDemand, products: list[plan.DemoProduct], ids: dict[int, int]
 ) -> None:
     demand = market.post_demand(session, DEMO_ACTOR, market.DemandIn(project_id=d.project_id))
+    if d.granted_on is not None:
+        # Demo history: a granted demo demand was posted a month before its grant, so grants
+        # spread over the demo loan books' year and fall inside the statistics' periods. The
+        # ledger still records when the demo was written.
+        row = session.get(FinancingDemand, demand.id)
+        assert row is not None
+        row.created_at = datetime.combine(d.granted_on - timedelta(days=30), time(9), UTC)
+        session.flush()
     interests = []
     for index in d.interests:
         interests.append(
@@ -133,8 +148,8 @@ def _play(
         amount = in_10k if in_10k > 0 else exact.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         market.record_outcome(
             session, DEMO_ACTOR, chosen.id,
-            market.OutcomeIn(granted=True, amount_cny=amount,
-                             rate_pct=d.granted_rate_pct, granted_on=datetime.now(UTC).date()),
+            market.OutcomeIn(granted=True, amount_cny=amount, rate_pct=d.granted_rate_pct,
+                             granted_on=d.granted_on or datetime.now(UTC).date()),
             organisation_id=org,
         )  # fmt: skip
     elif d.outcome == "declined":

@@ -26,7 +26,6 @@ from typing import Annotated, Any
 import polars as pl
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -54,6 +53,7 @@ from greenfin.library.workflow import (
 )
 from greenfin.reference.taxonomy import cached_rows
 from greenfin.services.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound, Page
+from greenfin.services.types import UtcDatetime
 from greenfin.store.models import (
     CarbonAccountRecord,
     Membership,
@@ -213,16 +213,6 @@ class DocumentUpload:
 
 
 # --- output ------------------------------------------------------------------------------------
-
-
-def _utc(value: Any) -> Any:
-    """SQLite hands back naive timestamps (stored in UTC): mark them as UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-UtcDatetime = Annotated[datetime, BeforeValidator(_utc)]
 
 
 class DocumentOut(BaseModel):

@@ -50,7 +50,7 @@ from greenfin.banking import statistics as gs
 from greenfin.identity.principal import Actor, Principal, SystemActor
 from greenfin.identity.roles import OrgKind, Role
 from greenfin.reference import data_rows
-from greenfin.services import loan_analysis
+from greenfin.services import loan_analysis, market
 from greenfin.services.errors import Forbidden, InvalidInput, NotFound
 from greenfin.store.models import LoanBookAnalysis, LoanBookImport, Organisation, Project
 
@@ -90,6 +90,7 @@ TABLES: tuple[tuple[str, str, str], ...] = (
     ("by_carbon_benefit", "按碳减排效益", "By carbon benefit"),
     ("by_district", "按区域", "By district"),
     ("green_enterprises", "绿色企业获贷率", "Green-enterprise access"),
+    ("marketplace", "融资对接成效", "Marketplace outcomes"),
     ("trend", "趋势", "Trend"),
 )
 DEFINITIONS_FILE = "statistics_definitions.csv"
@@ -223,6 +224,34 @@ def green_enterprise_list(
     return borrowers, LIST_FALLBACK
 
 
+def marketplace_outcomes(
+    session: Session, banks: dict[int, str], listed: list[str], as_of: date, drop_all: bool
+) -> pl.DataFrame:
+    """Loans granted through the platform's financing demands up to ``as_of``
+    (:func:`greenfin.services.market.granted_enterprises`), per bank and across banks: distinct
+    enterprises, grants, amount (fen) and how many of them are on the green-enterprise list —
+    the marketplace side of 获贷率, next to the loan-book side in ``green_enterprises``."""
+    listed_set = set(listed)
+    rows: list[dict[str, Any]] = []
+    scopes = [(bank_id, name) for bank_id, name in sorted(banks.items(), key=lambda b: b[1])]
+    if not drop_all:
+        scopes.append((None, gs.ALL_BANKS))
+    for bank_id, name in scopes:
+        granted = market.granted_enterprises(session, until=as_of, bank_organisation_id=bank_id)
+        rows.append({
+            "as_of": as_of, "bank": name,
+            "market_enterprises": len(granted),
+            "market_grants": sum(g.grants for g in granted),
+            "market_granted_fen": sum(g.granted_amount_fen for g in granted),
+            "market_listed": sum(g.uscc in listed_set for g in granted),
+        })  # fmt: skip
+    schema = {
+        "as_of": pl.Date, "bank": pl.String, "market_enterprises": pl.Int64,
+        "market_grants": pl.Int64, "market_granted_fen": pl.Int64, "market_listed": pl.Int64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
+
+
 # ---------------------------------------------------------------------------------------------
 # The statistics
 
@@ -332,6 +361,8 @@ def green_credit_statistics(
         session, apply_basis(all_results(session, as_of, data_dir), basis), as_of
     )
     summary = gs.summary(frame)
+    names = bank_names(session)
+    scoped_banks = names if bank is None else {bank: names.get(bank, str(bank))}
     result.as_of = as_of
     result.tables = {
         "summary": _at(summary, as_of, drop_all),
@@ -340,6 +371,7 @@ def green_credit_statistics(
         "by_carbon_benefit": _at(gs.by_carbon_benefit(frame), as_of, drop_all),
         "by_district": _at(gs.by_district(frame), as_of, drop_all),
         "green_enterprises": _at(gs.green_enterprise_loan_rate(frame, listed), as_of, drop_all),
+        "marketplace": marketplace_outcomes(session, scoped_banks, listed, as_of, drop_all),
         "trend": summary.filter(pl.col("bank") != gs.ALL_BANKS) if drop_all else summary,
     }
     result.green_enterprise_list = source
@@ -366,6 +398,10 @@ def to_out(stats: Statistics) -> StatisticsOut:
 
 
 _HEADERS: dict[str, str] = {
+    "market_enterprises": "平台对接获贷企业数 Enterprises granted via the platform",
+    "market_grants": "平台对接放款笔数 Grants via the platform",
+    "market_granted_fen": "平台对接放款金额（万元）",
+    "market_listed": "其中名单企业 Of which on the green list",
     "as_of": "报告日期 As of",
     "bank": "银行 Bank",
     "category": "类别代码 Code",
