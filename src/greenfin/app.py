@@ -15,16 +15,26 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from greenfin import __version__
 from greenfin.api import problems
+from greenfin.api.banking import router as banking_api_router
 from greenfin.api.carbon import router as carbon_api_router
 from greenfin.api.deps import public
+from greenfin.api.disclosure import router as disclosure_api_router
 from greenfin.api.loans import router as loans_api_router
+from greenfin.api.market import notifications_router as notifications_api_router
+from greenfin.api.market import router as market_api_router
+from greenfin.api.projects import router as projects_api_router
 from greenfin.api.routes import router as api_router
 from greenfin.api.taxonomy import router as taxonomy_api_router
 from greenfin.services.auth import principal_by_id
 from greenfin.services.errors import ServiceError
 from greenfin.settings import Settings, get_settings
 from greenfin.store.db import Database
+from greenfin.web import banking as web_banking
 from greenfin.web import carbon as web_carbon
+from greenfin.web import disclosure as web_disclosure
+from greenfin.web import loans as web_loans
+from greenfin.web import market as web_market
+from greenfin.web import projects as web_projects
 from greenfin.web import routes as web
 from greenfin.web import taxonomy as web_taxonomy
 from greenfin.web.routes import CsrfFailed, LoginRequired
@@ -90,9 +100,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(taxonomy_api_router)
     app.include_router(carbon_api_router)
     app.include_router(loans_api_router)
+    app.include_router(projects_api_router)
+    app.include_router(market_api_router)
+    app.include_router(notifications_api_router)
+    app.include_router(banking_api_router)
+    app.include_router(disclosure_api_router)
     app.include_router(web.router)
     app.include_router(web_taxonomy.router)
     app.include_router(web_carbon.router)
+    app.include_router(web_projects.router)
+    app.include_router(web_loans.router)
+    app.include_router(web_market.router)
+    app.include_router(web_banking.router)
+    app.include_router(web_disclosure.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("greenfin.web").joinpath("static"))),
