@@ -1,1 +1,2 @@
-"""Execution of batch work: table I/O (CSV/XLSX/Parquet) and, later, Dask for partitioned data."""
+"""Execution of batch work: table I/O (CSV/XLSX/Parquet), partitioned local execution
+(``partitioned``) and Dask (``dask_engine``) for partitioned data."""
