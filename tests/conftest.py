@@ -5,6 +5,7 @@ absence an error instead of a skip, so CI can never pass on SQLite alone)."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,9 @@ DEMO_PASSWORD = "greenfin-demo"
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError("GREENFIN_REQUIRE_PG=1 but GREENFIN_TEST_PG_URL is not set")
+    # files written through the environment's settings (demo loan books of `demo load`, the CLI)
+    # go to a temporary directory, not ./var of the checkout
+    os.environ.setdefault("GREENFIN_DATA_DIR", tempfile.mkdtemp(prefix="greenfin-test-data-"))
 
 
 class BackendFactory:
@@ -178,3 +182,29 @@ def web_login(client: TestClient, username: str, password: str = DEMO_PASSWORD) 
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+# --- bank loan books (issue #5) -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def banking_db(
+    backend: str, backend_factory: BackendFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Database, Path]]:
+    """The demo population plus the demo banks' analysed loan books (5 quarter ends) and the demo
+    qualitative evaluation scores, with the data directory holding their files. Shared by the
+    session: tests only add to it."""
+    data_dir = tmp_path_factory.mktemp("banking-data")
+    database = backend_factory.new(backend)
+    with database.session() as session:
+        load_demo(session, loan_books=True, data_dir=data_dir)
+    yield database, data_dir
+    database.dispose()
+
+
+@pytest.fixture
+def banking_client(banking_db: tuple[Database, Path]) -> Iterator[TestClient]:
+    """A client over :func:`banking_db` serving its data directory."""
+    database, data_dir = banking_db
+    with TestClient(create_app(make_settings(data_dir, database), database)) as test_client:
+        yield test_client

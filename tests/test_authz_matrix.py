@@ -20,6 +20,7 @@ ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 OVERSIGHT = frozenset({Role.REGULATOR, Role.ADMIN})
 FINANCE = frozenset({Role.BANK, Role.REGULATOR, Role.ADMIN})
+MARKET_READERS = frozenset({Role.ENTERPRISE, Role.BANK, Role.REGULATOR, Role.ADMIN})  # issue #6
 
 MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     # framework and health
@@ -78,10 +79,134 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ),
     ("POST", "/api/v1/loans/imports"): frozenset({Role.BANK, Role.ADMIN}),
     ("GET", "/api/v1/loans/imports"): FINANCE,
+    # loan-book analysis (issue #5, pipeline): banks their own imports + admin run it; FINANCE read
+    ("POST", "/api/v1/loans/imports/{import_id}/analysis"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/api/v1/loans/imports/{import_id}/analysis"): FINANCE,
+    ("GET", "/api/v1/loans/imports/{import_id}/analysis/loans"): FINANCE,
+    # JR/T 0227 disclosure reports (issue #5): FINANCE read (a bank its own institution only),
+    # the institution's own bank users and admins enter the inputs
+    ("GET", "/api/v1/disclosure/{bank_id}/{year}"): FINANCE,
+    ("GET", "/api/v1/disclosure/{bank_id}/{year}/pdf"): FINANCE,
+    ("GET", "/api/v1/disclosure/{bank_id}/{year}/inputs"): FINANCE,
+    ("PUT", "/api/v1/disclosure/{bank_id}/{year}/inputs"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/disclosure"): FINANCE,
+    ("GET", "/disclosure/{bank_id}/{year}"): FINANCE,
+    ("GET", "/disclosure/{bank_id}/{year}.pdf"): FINANCE,
+    ("GET", "/disclosure/{bank_id}/{year}/inputs"): frozenset({Role.BANK, Role.ADMIN}),
+    ("POST", "/disclosure/{bank_id}/{year}/inputs"): frozenset({Role.BANK, Role.ADMIN}),
+    # green credit statistics, PBOC evaluation, regulator dashboard, loan-book upload page
+    # (issue #5): banks see their own bank; regulators enter qualitative scores
+    ("GET", "/api/v1/statistics"): FINANCE,
+    ("GET", "/api/v1/statistics.xlsx"): FINANCE,
+    ("GET", "/api/v1/evaluation/{quarter}"): FINANCE,
+    ("PUT", "/api/v1/evaluation/{quarter}/qualitative/{bank_id}"): OVERSIGHT,
+    ("GET", "/api/v1/evaluation/{quarter}/qualitative/{bank_id}"): FINANCE,
+    ("GET", "/loans"): FINANCE,
+    ("POST", "/loans"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/loans/imports/{import_id}"): FINANCE,
+    ("GET", "/loans/errors/{token}.csv"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/loans/template.xlsx"): FINANCE,
+    ("GET", "/statistics"): FINANCE,
+    ("GET", "/statistics.xlsx"): FINANCE,
+    ("GET", "/evaluation"): FINANCE,
+    ("POST", "/evaluation/qualitative"): OVERSIGHT,
+    ("GET", "/regulator"): OVERSIGHT,
     ("GET", "/carbon/account"): frozenset({Role.ENTERPRISE}),
     ("POST", "/carbon/account"): frozenset({Role.ENTERPRISE}),
     ("GET", "/carbon/account/template.xlsx"): frozenset({Role.ENTERPRISE}),
     ("POST", "/carbon/account/upload"): frozenset({Role.ENTERPRISE}),
+    # --- marketplace, matching, financing demands, notifications (issue #6 part B) ---
+    # products are public to every logged-in role; institutions publish their own; demands are
+    # scoped in the service (an enterprise its own, a bank open ones and its own interests)
+    ("GET", "/api/v1/market/product-types"): ALL,
+    ("GET", "/api/v1/market/products"): ALL,
+    ("POST", "/api/v1/market/products"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/api/v1/market/products/{product_id}"): ALL,
+    ("PUT", "/api/v1/market/products/{product_id}"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/api/v1/market/projects/{project_id}/matches"): ALL,
+    ("GET", "/api/v1/market/bank/projects"): frozenset({Role.BANK, Role.ADMIN}),
+    ("GET", "/api/v1/market/demands"): MARKET_READERS,
+    ("POST", "/api/v1/market/demands"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/api/v1/market/demands/{demand_id}"): MARKET_READERS,
+    ("POST", "/api/v1/market/demands/{demand_id}/interests"): frozenset({Role.BANK}),
+    ("POST", "/api/v1/market/demands/{demand_id}/choose"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/api/v1/market/demands/{demand_id}/withdraw"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/api/v1/market/interests/{interest_id}/outcome"): frozenset({Role.BANK}),
+    ("GET", "/api/v1/market/statistics"): OVERSIGHT,
+    ("GET", "/api/v1/notifications"): ALL,
+    ("POST", "/api/v1/notifications/read"): ALL,
+    ("GET", "/market/products"): ALL,
+    ("GET", "/market/products/new"): frozenset({Role.BANK}),
+    ("POST", "/market/products/new"): frozenset({Role.BANK}),
+    ("GET", "/market/products/{product_id}"): ALL,
+    ("GET", "/market/products/{product_id}/edit"): frozenset({Role.BANK}),
+    ("POST", "/market/products/{product_id}/edit"): frozenset({Role.BANK}),
+    ("GET", "/market/projects/{project_id}/matches"): ALL,
+    ("GET", "/market/bank"): frozenset({Role.BANK}),
+    ("GET", "/market/demands"): MARKET_READERS,
+    ("POST", "/market/demands"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/market/demands/{demand_id}"): MARKET_READERS,
+    ("POST", "/market/demands/{demand_id}/interest"): frozenset({Role.BANK}),
+    ("POST", "/market/demands/{demand_id}/choose"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/market/demands/{demand_id}/withdraw"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/market/interests/{interest_id}/outcome"): frozenset({Role.BANK}),
+    ("GET", "/market/statistics"): OVERSIGHT,
+    ("GET", "/notifications"): ALL,
+    ("POST", "/notifications/read"): ALL,
+    # --- end issue #6 part B ---
+    # --- green project library (issue #6 part A) ---
+    # enterprises submit their own projects; reviewers decide; regulators/admins assign and see
+    # statistics; every role reads the library (visibility scoped in the service → 404)
+    ("GET", "/api/v1/projects"): frozenset(
+        {Role.ENTERPRISE, Role.REVIEWER, Role.REGULATOR, Role.ADMIN}
+    ),
+    ("POST", "/api/v1/projects"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/api/v1/projects/import/template"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/api/v1/projects/import"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/api/v1/projects/{project_id}"): ALL,
+    ("PUT", "/api/v1/projects/{project_id}"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/api/v1/projects/{project_id}/documents"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/api/v1/projects/{project_id}/documents/{document_id}"): frozenset(
+        {Role.ENTERPRISE, Role.REVIEWER, Role.REGULATOR, Role.ADMIN}
+    ),
+    ("POST", "/api/v1/projects/{project_id}/submit"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/api/v1/projects/{project_id}/screen"): frozenset({Role.REVIEWER, Role.ADMIN}),
+    ("POST", "/api/v1/projects/{project_id}/claim"): frozenset({Role.REVIEWER}),
+    ("POST", "/api/v1/projects/{project_id}/assign"): OVERSIGHT,
+    ("POST", "/api/v1/projects/{project_id}/approve"): frozenset({Role.REVIEWER}),
+    ("POST", "/api/v1/projects/{project_id}/return"): frozenset({Role.REVIEWER}),
+    ("POST", "/api/v1/projects/{project_id}/reject"): frozenset({Role.REVIEWER}),
+    ("GET", "/api/v1/projects/{project_id}/certificate.pdf"): ALL,
+    ("POST", "/api/v1/projects/{project_id}/certificate/revoke"): OVERSIGHT,
+    ("GET", "/api/v1/certificates/{code}"): PUBLIC,
+    ("GET", "/api/v1/library/search"): ALL,
+    ("GET", "/api/v1/library/statistics"): OVERSIGHT,
+    ("GET", "/projects"): ALL,
+    ("GET", "/projects/new"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/projects/new"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/projects/import"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/projects/import/template.xlsx"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/projects/import"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/library"): ALL,
+    ("GET", "/library/statistics"): OVERSIGHT,
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/{code}"): PUBLIC,
+    ("GET", "/projects/{project_id}"): ALL,
+    ("GET", "/projects/{project_id}/edit"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/projects/{project_id}/edit"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/projects/{project_id}/documents"): frozenset({Role.ENTERPRISE}),
+    ("GET", "/projects/{project_id}/documents/{document_id}"): frozenset(
+        {Role.ENTERPRISE, Role.REVIEWER, Role.REGULATOR, Role.ADMIN}
+    ),
+    ("POST", "/projects/{project_id}/submit"): frozenset({Role.ENTERPRISE}),
+    ("POST", "/projects/{project_id}/screen"): frozenset({Role.REVIEWER, Role.ADMIN}),
+    ("POST", "/projects/{project_id}/claim"): frozenset({Role.REVIEWER}),
+    ("POST", "/projects/{project_id}/assign"): OVERSIGHT,
+    ("POST", "/projects/{project_id}/approve"): frozenset({Role.REVIEWER}),
+    ("POST", "/projects/{project_id}/return"): frozenset({Role.REVIEWER}),
+    ("POST", "/projects/{project_id}/reject"): frozenset({Role.REVIEWER}),
+    ("GET", "/projects/{project_id}/certificate.pdf"): ALL,
+    # --- end issue #6 part A ---
 }
 
 PATH_SAMPLES = {
@@ -89,6 +214,17 @@ PATH_SAMPLES = {
     "{slug}": "taxonomy",
     "{edition}": "green-finance-2025",
     "{code}": "4.2.2",
+    "{bank_id}": "1",  # disclosure: organisation 1 is the regulator → 404 after the role check
+    "{year}": "2025",
+    "{import_id}": "1",
+    "{quarter}": "2026Q3",
+    "{token}": "a" * 24,
+    # issue #6 part B: ids that do not exist in the demo → 404 after the role check
+    "{product_id}": "999999",
+    "{project_id}": "999999",
+    "{demand_id}": "999999",
+    "{interest_id}": "999999",
+    "{document_id}": "1",  # issue #6 part A
 }
 
 

@@ -72,7 +72,7 @@ def _load_demo(database: Database, seed: int) -> demo.DemoLoadResult:
             progress.update(task, completed=done, total=total)
 
         with database.session() as session:
-            return demo.load_demo(session, seed=seed, progress=tick)
+            return demo.load_demo(session, seed=seed, progress=tick, loan_books=True)
 
 
 def _print_logins(result: demo.DemoLoadResult, base_url: str | None = None) -> None:
@@ -361,6 +361,427 @@ def loans_template(
 
     output.write_bytes(loanbook.template_bytes())
     console.print(f"template → {output}")
+
+
+# --- loan-book pipeline (issue #5): analyse an import, or a file without the database ---------
+Engine = Annotated[str, typer.Option(help="local (Polars) | dask (partitioned, on a cluster)")]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: LocalCluster)"),
+]
+Edition = Annotated[str, typer.Option(help="Catalogue edition to screen against")]
+
+
+def _print_book_summary(summary: object, title: str) -> None:
+    from greenfin.banking.pipeline import BookSummary
+
+    assert isinstance(summary, BookSummary)
+
+    def cny(fen: int) -> str:
+        return f"{fen / 100:,.2f}"
+
+    def tonnes(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.3f}"
+
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("loans", f"{summary.loans:,}"),
+        ("outstanding (CNY)", cny(summary.outstanding_fen)),
+        ("green by platform: loans / CNY",
+         f"{summary.green_loans_platform:,} / {cny(summary.green_balance_fen_platform)}"),
+        ("green by bank tag: loans / CNY",
+         f"{summary.green_loans_bank:,} / {cny(summary.green_balance_fen_bank)}"),
+        *((f"  {k}", f"{v:,} / {cny(summary.tag_comparison_balance_fen[k])}")
+          for k, v in summary.tag_comparison.items()),
+        ("disagreements (loans)", f"{summary.disagreements:,}"),
+        ("CERF-eligible: loans / CNY outstanding",
+         f"{summary.cerf_eligible_loans:,} / {cny(summary.cerf_eligible_balance_fen)}"),
+        ("CERF-eligible annual reduction (tCO2e)", tonnes(summary.cerf_annual_reduction_tco2e)),
+        ("green NPL (CNY) / ratio",
+         f"{cny(summary.green_npl_fen)} / "
+         + ("—" if summary.green_npl_ratio is None else f"{summary.green_npl_ratio:.2%}")),
+        ("financed scope 1+2 (tCO2e), loans with data",
+         f"{tonnes(summary.financed_scope1_tco2e)} + {tonnes(summary.financed_scope2_tco2e)}, "
+         f"{summary.loans_with_financed_emissions:,}"),
+    ]  # fmt: skip
+    for label, value in rows:
+        table.add_row(label, value)
+    console.print(table)
+    gaps = {
+        "CERF": summary.cerf_reasons, "reduction": summary.reduction_reasons,
+        "financed emissions": summary.financed_emissions_reasons,
+    }  # fmt: skip
+    for name, reasons in gaps.items():
+        shown = ", ".join(f"{k} {v:,}" for k, v in reasons.items() if v)
+        if shown:
+            console.print(f"{name}: {shown}")
+
+
+@loans_app.command("analyse")
+def loans_analyse(
+    import_id: Annotated[int, typer.Argument(metavar="IMPORT_ID", help="Loan-book import id")],
+    engine: Engine = "local",
+    scheduler: Scheduler = None,
+    edition: Edition = "green-finance-2025",
+) -> None:
+    """Screen an imported book, compare with the bank's tags, CERF and financed emissions where
+    the data allow; keeps the per-loan result and prints the totals. A re-run replaces it."""
+    from greenfin.services import loan_analysis
+
+    settings = get_settings()
+    with _database().session() as session:
+        try:
+            out = loan_analysis.analyse_import(
+                session, SystemActor(username="cli"), import_id, engine=engine,
+                scheduler=scheduler, edition=edition, data_dir=settings.data_dir,
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _report_problems(Path(f"import {import_id}"), exc) from None
+        session.commit()
+    _print_book_summary(
+        out.summary, f"import {out.import_id} · {out.bank_name} · {out.as_of} · {out.engine}"
+    )
+
+
+@loans_app.command("pipeline")
+def loans_pipeline(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE_OR_PARQUET_DIR",
+            help="Raw loan book: CSV/XLSX/Parquet, or a directory of Parquet partitions",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Per-loan result (.parquet)")],
+    engine: Engine = "local",
+    scheduler: Scheduler = None,
+    edition: Edition = "green-finance-2025",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reporting date")] = None,
+    rows_per_partition: Annotated[
+        int | None, typer.Option(min=1, help="Dask: rows per partition (default 1,000,000)")
+    ] = None,
+    errors: Annotated[
+        Path | None, typer.Option(help="Write every problem (row, field) to this CSV if rejected")
+    ] = None,
+) -> None:
+    """Validate → screen → tag comparison → CERF → financed emissions on a file, without the
+    database; all rows valid or nothing written."""
+    from greenfin.services import loan_analysis
+    from greenfin.services.loans import LoanBookRejected
+
+    try:
+        reporting_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise _fail(f"as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        summary = loan_analysis.run_pipeline_file(
+            source, out, engine=engine, scheduler=scheduler, edition=edition,
+            as_of=reporting_date, rows_per_partition=rows_per_partition,
+        )  # fmt: skip
+    except LoanBookRejected as exc:
+        if errors is not None:
+            errors.write_bytes(exc.error_csv)
+            err.print(f"every problem written to {errors}")
+        raise _report_problems(source, exc) from None
+    except ServiceError as exc:
+        raise _report_problems(source, exc) from None
+    _print_book_summary(summary, f"{source.name} → {out} ({engine})")
+
+
+# --- JR/T 0227 environmental information disclosure (issue #5) --------------------------------
+disclosure_app = typer.Typer(
+    help="Environmental information disclosure reports (JR/T 0227—2021)", no_args_is_help=True
+)
+app.add_typer(disclosure_app, name="disclosure")
+
+
+@disclosure_app.command("report")
+def disclosure_report(
+    bank: Annotated[str, typer.Option(help="Financial institution id or 统一社会信用代码")],
+    year: Annotated[int, typer.Option(help="Report year, e.g. 2025")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="report.pdf or report.html")],
+) -> None:
+    """Build an institution's annual disclosure report (PDF or HTML, by the file extension)."""
+    from greenfin.services import disclosure
+
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".html", ".htm"):
+        raise _fail(f"out: {out} must end in .pdf or .html")
+    settings = get_settings()
+    with _database().session() as session:
+        institution = _organisation_id(session, bank)
+        try:
+            report = disclosure.build_report(
+                session, SystemActor(username="cli"), institution, year,
+                data_dir=settings.data_dir,
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _fail(exc.detail) from None
+    if suffix == ".pdf":
+        out.write_bytes(disclosure.render_pdf(report))
+    else:
+        out.write_text(disclosure.render_html(report), encoding="utf-8")
+    console.print(
+        f"{report.institution.name_zh} {year}: {len(report.missing)} missing item(s) → {out}"
+    )
+
+
+@disclosure_app.command("inputs")
+def disclosure_inputs(
+    source: Annotated[
+        Path, typer.Argument(metavar="FILE", help='JSON {"operations": …, "narratives": …}')
+    ],
+    bank: Annotated[str, typer.Option(help="Financial institution id or 统一社会信用代码")],
+    year: Annotated[int, typer.Option(help="Report year, e.g. 2025")],
+) -> None:
+    """Enter operational data and/or narratives from a JSON file (all fields valid or nothing
+    is written; ledgered)."""
+    import json
+
+    from greenfin.services import disclosure
+
+    if not source.is_file():
+        raise _fail(f"{source}: file not found")
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _fail(f"{source}: not JSON ({exc})") from None
+    if not isinstance(data, dict) or not set(data) <= {"operations", "narratives"}:
+        raise _fail(f'{source}: expected an object with "operations" and/or "narratives"')
+    with _database().session() as session:
+        institution = _organisation_id(session, bank)
+        try:
+            disclosure.save_inputs(
+                session, SystemActor(username="cli"), institution, year,
+                operations=data.get("operations"), narratives=data.get("narratives"),
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _report_problems(source, exc) from None
+    console.print(f"saved disclosure inputs of institution {institution} for {year}")
+
+
+# --- green credit statistics and the PBOC evaluation (issue #5) ------------------------------
+statistics_app = typer.Typer(help="Green credit statistics (绿色贷款统计)", no_args_is_help=True)
+app.add_typer(statistics_app, name="statistics")
+evaluation_app = typer.Typer(help="PBOC green-finance evaluation of banks", no_args_is_help=True)
+app.add_typer(evaluation_app, name="evaluation")
+
+
+@statistics_app.command("export")
+def statistics_export(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the .xlsx")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Reporting date (default: the latest)")
+    ] = None,
+    bank: Annotated[
+        str | None, typer.Option(help="One bank (id or 统一社会信用代码); default all")
+    ] = None,
+    structure: Annotated[str, typer.Option(help="Use structure: 2025 or 2019")] = "2025",
+    basis: Annotated[str, typer.Option(help="bank (as reported), platform, platform_strict")] = (
+        "bank"
+    ),
+) -> None:
+    """Export the green credit statistics of every bank (or one) to Excel."""
+    from greenfin.services import statistics
+
+    reporting_date = None
+    if as_of is not None:
+        try:
+            reporting_date = date.fromisoformat(as_of)
+        except ValueError:
+            raise _fail(f"as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
+    with _database().session() as session:
+        bank_id = _organisation_id(session, bank) if bank else None
+        try:
+            stats = statistics.green_credit_statistics(
+                session, SystemActor(username="cli"), bank_organisation_id=bank_id,
+                as_of=reporting_date, structure=structure, basis=basis,
+                data_dir=get_settings().data_dir,
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _report_problems(out, exc) from None
+    out.write_bytes(statistics.workbook_bytes(stats))
+    if stats.empty:
+        console.print(f"no analysed loan books yet; empty workbook → {out}")
+    else:
+        console.print(f"green credit statistics as of {stats.as_of} → {out}")
+
+
+@evaluation_app.command("run")
+def evaluation_run(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. 2026Q3")],
+    scheme: Annotated[str, typer.Option(help="pboc_2021 or chongqing_2023")] = "pboc_2021",
+    basis: Annotated[str, typer.Option(help="bank (as reported), platform, platform_strict")] = (
+        "bank"
+    ),
+) -> None:
+    """Evaluate every bank for a quarter: points, grade, rank and the priority list."""
+    from greenfin.services import evaluation
+
+    with _database().session() as session:
+        try:
+            result = evaluation.run_evaluation(
+                session, SystemActor(username="cli"), quarter, scheme, basis,
+                data_dir=get_settings().data_dir,
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _fail(exc.detail) from None
+    title = f"{result.quarter} · {result.scheme_name_zh} ({result.scheme})"
+    if result.synthetic:
+        title += " · 示例 synthetic"
+    table = Table(title=title)
+    for col in ("rank", "bank", "quantitative", "qualitative", "total", "grade", "priority"):
+        table.add_column(col)
+    for r in result.results:
+        table.add_row(
+            str(r.rank if r.rank is not None else f"({r.quantitative_rank})"), r.bank_name,
+            f"{r.quantitative_points:.2f}",
+            "—" if r.qualitative_points is None else f"{r.qualitative_points:.2f}",
+            "—" if r.total_points is None else f"{r.total_points:.2f}", r.grade or "pending",
+            "✓" if r.priority else "",
+        )  # fmt: skip
+    console.print(table)
+    for x in result.excluded:
+        console.print(f"not evaluated: {x.bank_name}: {'; '.join(x.reasons)}")
+    if not result.graded:
+        console.print("grades pending: qualitative scores missing for "
+                      + ", ".join(p.bank_name for p in result.qualitative_pending))  # fmt: skip
+    if result.priority_list:
+        names = " > ".join(p.bank_name for p in result.priority_list)
+        console.print(f"priority list (京绿融/京绿通): {names}")
+
+
+# --- green project library (issue #6 part A): bulk import and one project -------------------
+projects_app = typer.Typer(help="Green project library (绿色项目库)", no_args_is_help=True)
+app.add_typer(projects_app, name="projects")
+
+
+@projects_app.command("import")
+def projects_import(
+    source: Annotated[Path, typer.Argument(metavar="FILE", help="Filled template: XLSX or CSV")],
+    enterprise: Annotated[str, typer.Option(help="Enterprise id or 统一社会信用代码")],
+    submit: Annotated[
+        bool, typer.Option("--submit", help="Submit at once: screening, reduction, grade")
+    ] = False,
+) -> None:
+    """Import projects for an enterprise: every row valid or nothing (as the operator)."""
+    from greenfin.services import project_import
+
+    if not source.is_file():
+        raise _fail(f"{source}: file not found")
+    with _database().session() as session:
+        org_id = _organisation_id(session, enterprise)
+        try:
+            result = project_import.import_projects(
+                session, SystemActor(username="cli"), source.read_bytes(), source.name,
+                organisation_id=org_id, submit=submit,
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _report_problems(source, exc) from None
+    table = Table(title=f"{result.created} project(s) imported for organisation {org_id}")
+    for column in ("row", "id", "name", "status", "proposed grade"):
+        table.add_column(column)
+    for p in result.projects:
+        table.add_row(str(p.row), str(p.project_id), p.name, p.status, p.proposed_grade or "—")
+    console.print(table)
+
+
+@projects_app.command("show")
+def projects_show(project_id: Annotated[int, typer.Argument(help="Project id")]) -> None:
+    """One project: status, screening, reduction working and grade points."""
+    from greenfin.services import projects
+
+    with _database().session() as session:
+        try:
+            p = projects.get_project(session, SystemActor(username="cli"), project_id)
+        except ServiceError as exc:
+            raise _fail(exc.detail) from None
+    console.print(f"[bold]{p.name}[/] (#{p.id}, {p.organisation_name}) — {p.status}, "
+                  f"version {p.version}")  # fmt: skip
+    console.print(f"item {p.item_code or '—'} {p.item_name_zh or ''} · verdict {p.verdict or '—'}"
+                  f" · proposed {p.proposed_grade or '—'} · grade {p.grade or '—'}")  # fmt: skip
+    if p.reduction:
+        value = p.reduction.get("annual_reduction_tco2e")
+        console.print(
+            f"reduction: {value:,.3f} tCO2e/yr ({p.reduction.get('method_id')})"
+            if value is not None else f"reduction: none — {p.reduction.get('reason')}"
+        )  # fmt: skip
+    if p.grading:
+        table = Table(title=f"grade points: {p.grading['total_points']:g} / "
+                            f"{p.grading['max_points']:g} → {p.grading['grade']}")  # fmt: skip
+        for column in ("criterion", "points", "how obtained"):
+            table.add_column(column)
+        for c in p.grading["criteria"]:
+            table.add_row(c["criterion"], f"{c['points']:g} / {c['max_points']:g}", c["how"])
+        console.print(table)
+    if p.certificate:
+        console.print(f"certificate {p.certificate.verification_code}"
+                      + (" (revoked)" if p.certificate.revoked_at else ""))  # fmt: skip
+
+
+@projects_app.command("template")
+def projects_template(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .xlsx")],
+) -> None:
+    """The bulk-upload template (项目 + 填写说明)."""
+    from greenfin.services import project_import
+
+    output.write_bytes(project_import.template_bytes())
+    console.print(f"template → {output}")
+
+
+# --- end green project library ---------------------------------------------------------------
+
+
+# --- marketplace and matching (issue #6 part B) ---------------------------------------------
+market_app = typer.Typer(help="Green products and project matching", no_args_is_help=True)
+app.add_typer(market_app, name="market")
+
+
+@market_app.command("match")
+def market_match(
+    project_id: Annotated[int, typer.Argument(help="Project id")],
+    limit: Annotated[int, typer.Option(help="How many products to show")] = 20,
+    all_products: Annotated[
+        bool, typer.Option("--all", help="Also show products the project does not fit")
+    ] = False,
+    reasons: Annotated[bool, typer.Option(help="Print the reasons of each product")] = False,
+) -> None:
+    """Products for a project, ranked and explained (as the operator: any project)."""
+    from greenfin.services import market
+
+    with _database().session() as session:
+        try:
+            result = market.matches_for_project(
+                session, SystemActor(username="cli"), project_id,
+                include_ineligible=all_products, limit=limit,
+            )  # fmt: skip
+        except ServiceError as exc:
+            raise _fail(exc.detail) from None
+    p = result.project
+    console.print(
+        f"[bold]{p.name}[/] · {p.item_code or '—'} {p.item_name_zh or ''} · {p.grade or '—'}"
+        f"{' (proposed)' if p.grade_is_proposed else ''} · {p.district_name_zh} · "
+        f"{result.eligible_count} eligible products"
+    )
+    table = Table("#", "product", "institution", "eligible", "score", "failed")
+    for n, m in enumerate(result.matches, start=1):
+        table.add_row(
+            str(n), m.product.name, m.product.organisation_name, "yes" if m.eligible else "no",
+            f"{m.score:.1f}", ", ".join(m.failed),
+        )  # fmt: skip
+    console.print(table)
+    if reasons:
+        for m in result.matches:
+            console.print(f"[bold]{m.product.name}[/]")
+            for r in m.reasons:
+                mark = {"fail": "✗", "unknown": "?"}.get(r.outcome, "✓")
+                console.print(f"  {mark} {r.text_zh} (+{r.points:g})")
+
+
+# --- end marketplace and matching ------------------------------------------------------------
 
 
 @app.command()

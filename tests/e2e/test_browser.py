@@ -54,7 +54,7 @@ def test_language_switch_and_placeholder(page: Page, live_server: str):
     login(page, live_server, "demo-enterprise")
     page.click("#lang-switch")
     expect(page.locator("#dashboard-title")).to_contain_text("Dashboard")
-    page.goto(live_server + "/modules/loans")  # still a placeholder
+    page.goto(live_server + "/modules/risk")  # still a placeholder
     expect(page.locator("#not-built")).to_contain_text("Not built yet")
     page.click("#lang-switch")
     expect(page.locator("#not-built")).to_contain_text("尚未建成")

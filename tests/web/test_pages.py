@@ -56,7 +56,7 @@ def test_bank_dashboard_hides_ledger_figures(demo_client):
 
 def test_module_placeholders_say_not_built(demo_client):
     web_login(demo_client, "demo-enterprise")
-    for slug in ("loans", "library", "risk", "indices", "citizens"):
+    for slug in ("risk", "indices", "citizens"):
         page = demo_client.get(f"/modules/{slug}").text
         assert 'id="not-built"' in page and "尚未建成" in page
     built = demo_client.get("/modules/taxonomy").text

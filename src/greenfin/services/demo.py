@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from greenfin.demo.generate import DEMO_PASSWORD, DemoPopulation, generate
 from greenfin.identity.principal import SystemActor
-from greenfin.services import organisations, users
+from greenfin.services import (
+    demo_loans,
+    disclosure,
+    market_demo,
+    organisations,
+    projects_demo,
+    users,
+)
 from greenfin.store.models import Organisation
 
 DEMO_ACTOR = SystemActor(username="demo-loader")
@@ -34,8 +42,13 @@ def load_demo(
     seed: int = 20261127,
     population: DemoPopulation | None = None,
     progress: Callable[[int, int], None] | None = None,
+    loan_books: bool = False,
+    data_dir: Path | None = None,
 ) -> DemoLoadResult:
-    """Insert the demo population once; a second call changes nothing and says so."""
+    """Insert the demo population once; a second call changes nothing and says so.
+
+    ``loan_books``: also import and analyse the demo banks' loan books (5 quarter ends, files
+    under ``data_dir``, default the settings' data directory) — the CLI does; about 12 s."""
     population = population or generate(seed)
     logins = [(u.username, u.role.value, DEMO_PASSWORD) for u in population.users]
     if demo_present(session):
@@ -75,6 +88,11 @@ def load_demo(
         )
         if progress:
             progress(done, total)
+    disclosure.load_demo_inputs(session, DEMO_ACTOR, ids["bank0"])  # JR/T 0227 inputs (示例)
+    if loan_books:  # bank loan books and evaluation inputs (示例)
+        demo_loans.load_demo_loan_books(session, seed=seed, data_dir=data_dir, progress=progress)
+    projects_demo.load_demo_projects(session, population, ids)  # green project library (示例)
+    market_demo.load_demo_market(session)  # products, demands, outcomes (示例)
     return DemoLoadResult(
         loaded=True,
         organisations=len(population.organisations),
