@@ -51,6 +51,16 @@ def pv_input(**overrides) -> projects.ProjectIn:
     return projects.ProjectIn(**data)
 
 
+def credit_points(session, principal) -> float:
+    """The rubric's environmental-credit points for the enterprise's latest graded carbon account
+    (the neutral no-record band without one), read from the rubric file, not restated here."""
+    from greenfin.library.grading import NO_RECORD, rubric
+
+    grade, _ = projects.credit_record(session, principal.organisation_id)
+    bands = rubric().criterion_bands("environmental_credit")
+    return next(b.points for b in bands if b.category == (grade or NO_RECORD))
+
+
 def count(session, model, *where) -> int:
     return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
@@ -76,9 +86,16 @@ def test_submission_screens_estimates_and_grades_with_working(demo_db, tmp_path)
         # 11,000 MWh × 0.6361 tCO2/MWh (North China grid, data year 2023) = 6,997.1 t/yr
         assert round(p.reduction_tco2e_per_year, 6) == 6997.1
         assert p.reduction["working"]["factors"][0]["value"] == 0.6361
-        # 25 (match) + 10 (qualitative) + 25 (1.75 t/万元) + 13 (2 of 3 documents) + 5 (no
-        # carbon account) = 78 → 中绿
-        assert p.grading["total_points"] == 78 and p.proposed_grade == "中绿"
+        # 25 (match) + 10 (qualitative) + 25 (1.75 t/万元) + 13 (2 of 3 documents) + the
+        # environmental-credit points: 5 without a carbon account (other tests sharing the demo
+        # database may have filed one for demo-enterprise; then its band counts) → 78 → 中绿
+        points = {c["criterion"]: c["points"] for c in p.grading["criteria"]}
+        assert points == {"catalogue_match": 25, "criteria_met": 10, "reduction_intensity": 25,
+                          "evidence_completeness": 13,
+                          "environmental_credit": credit_points(session, enterprise)}  # fmt: skip
+        assert p.grading["total_points"] == 73 + credit_points(session, enterprise)
+        if credit_points(session, enterprise) == 5:
+            assert p.proposed_grade == "中绿"
         assert [e.action for e in p.events] == ["create", "submit", "screen"]
         assert [d.kind for d in p.documents] == ["feasibility_study", "eia_approval"]
         actions = (
@@ -155,8 +172,9 @@ def test_return_edit_resubmit_and_reject(demo_db, tmp_path):
         p = projects.update_project(session, enterprise, project_id,
                                     pv_input(name="屋顶光伏二期（测试）"), p.version)  # fmt: skip
         p = projects.submit(session, enterprise, project_id, p.version)
-        # all three documents now: 25 + 10 + 25 + 20 + 5 = 85 → 深绿 proposed
-        assert p.status == "screening" and p.grading["total_points"] == 85
+        # all three documents now: 25 + 10 + 25 + 20 + credit (≥ 0) ≥ 80 → 深绿 proposed
+        credit = credit_points(session, enterprise)
+        assert p.status == "screening" and p.grading["total_points"] == 80 + credit
         assert p.proposed_grade == "深绿" and p.assigned_reviewer_id is None
         p = projects.claim(session, reviewer, project_id, p.version)
         p = projects.reject(session, reviewer, project_id, p.version, "重复申报（测试）")
