@@ -31,9 +31,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from greenfin import reference
+from greenfin import ledger, reference
 from greenfin.demo.projects import PLACES, TEMPLATES
-from greenfin.identity.principal import Principal
+from greenfin.identity.principal import Principal, SystemActor
 from greenfin.identity.roles import OrgKind, Role
 from greenfin.library.assessment import category_of
 from greenfin.library.search import search_text
@@ -209,6 +209,17 @@ def naive(session, query: project_library.LibraryQuery) -> int:
     return len(rows)
 
 
+def ledger_the_load(url: str, projects: int) -> None:
+    """One audit record for the bulk load, as every real write leaves one (the page cache keys on
+    the ledger head and never caches over an empty ledger)."""
+    engine = create_engine(url)
+    with sessionmaker(engine)() as session, session.begin():
+        actor = SystemActor(username="benchmark")
+        ledger.append(session, actor, "project.benchmark_loaded", "project", "benchmark",
+                      {"projects": projects, "synthetic": True})  # fmt: skip
+    engine.dispose()
+
+
 def run(url: str, clients: int, per_client: int, call, seed: int) -> tuple[list[float], float]:
     engine = create_engine(url, pool_size=clients, max_overflow=5)
     sessions = sessionmaker(engine)
@@ -280,16 +291,29 @@ def main() -> None:
         t0 = time.perf_counter()
         upgrade_database(url)
         load(url, args.projects)
+        ledger_the_load(url, args.projects)
         print(f"loaded {args.projects:,} projects in {time.perf_counter() - t0:.1f} s")
         latencies, wall = run(url, args.clients, args.queries,
                               project_library.search_library, seed=1)  # fmt: skip
-        p95 = report(f"greenfin search ({args.clients} clients)", latencies, wall)
-        print(f"target p95 ≤ 50 ms: {'met' if p95 <= 50 else 'NOT met'}")
+        p95 = report(f"greenfin search ({args.clients} clients; page cache, cold at start)",
+                     latencies, wall)  # fmt: skip
+        print(f"  cold cache (right after a library write): target p95 ≤ 50 ms "
+              f"{'met' if p95 <= 50 else 'NOT met'}")  # fmt: skip
+        latencies, wall = run(url, args.clients, args.queries,
+                              project_library.search_library, seed=1)  # fmt: skip
+        p95 = report(f"greenfin search ({args.clients} clients; page cache warm, steady state)",
+                     latencies, wall)  # fmt: skip
+        print(f"  steady state (no write since the cache filled): target p95 ≤ 50 ms "
+              f"{'met' if p95 <= 50 else 'NOT met'}")  # fmt: skip
+        latencies, wall = run(url, args.clients, args.queries,
+                              project_library.search_library_uncached, seed=1)  # fmt: skip
+        report(f"greenfin search without the page cache ({args.clients} clients)", latencies, wall)
         latencies, wall = run(url, args.clients, args.baseline_queries,
                               lambda s, _p, q: naive(s, q), seed=1)  # fmt: skip
         report(f"naive LIKE baseline ({args.clients} clients)", latencies, wall)
-        latencies, wall = run(url, 1, args.queries, project_library.search_library, seed=99)
-        report("greenfin search (1 client, no contention)", latencies, wall)
+        latencies, wall = run(url, 1, args.queries, project_library.search_library_uncached,
+                              seed=99)  # fmt: skip
+        report("greenfin search without the cache (1 client, no contention)", latencies, wall)
     finally:
         if not args.keep:
             with admin.connect() as conn:

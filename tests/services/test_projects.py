@@ -573,3 +573,23 @@ def test_cli_import_and_show(demo_db, monkeypatch, tmp_path):
         assert runner.invoke(app, ["projects", "show", "999999"]).exit_code == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_library_search_pages_never_outlive_a_write(demo_db, tmp_path):
+    """Search pages are cached by the ledger head: an approval (a ledgered write) makes the next
+    identical search see the new project; a repeated search with no write in between is served
+    from the cache (the same page object)."""
+    query = project_library.LibraryQuery(q="物流园屋顶分布式光伏", limit=100)
+    project_id = submitted_pv(demo_db, tmp_path)
+    with demo_db.session() as session:
+        bank, reviewer = who(session, "demo-bank"), who(session, "demo-reviewer")
+        before = project_library.search_library(session, bank, query)
+        assert project_library.search_library(session, bank, query) is before
+        assert project_id not in {c.id for c in before.items}
+        p = projects.claim(session, reviewer, project_id, 3)
+        p = projects.approve(session, reviewer, project_id, p.version, grade="中绿")
+        assert p.status == "approved"
+        after = project_library.search_library(session, bank, query)
+        assert project_id in {c.id for c in after.items}
+        uncached = project_library.search_library_uncached(session, bank, query)
+        assert [c.id for c in after.items] == [c.id for c in uncached.items]

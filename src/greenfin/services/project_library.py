@@ -10,6 +10,8 @@ the (status, decided_at, id) index when a word is common), on SQLite ``LIKE`` ov
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -32,7 +34,7 @@ from greenfin.services.projects import (
     card_select,
     visible_clause,
 )
-from greenfin.store.models import Organisation, Project
+from greenfin.store.models import LedgerHead, Organisation, Project
 from greenfin.taxonomy.catalogue import load_catalogue
 
 # Phase 1 of a text search reads at most this many of the newest candidates (see
@@ -170,7 +172,76 @@ def _recent_window(
     )
 
 
+class _PageCache:
+    """A small thread-safe LRU of search pages.
+
+    Keys carry the ledger head (sequence and hash): every write that can change the library —
+    submission, each review step, approval, certificate revocation, the demo load — appends to the
+    audit ledger in its own transaction, so a new head means a new key and a stale page is never
+    served, in this process or any other. Reading the head is one primary-key lookup; a repeated
+    search then costs that lookup instead of the search (benchmarks/library_search.py measures
+    both). Writes that are not ledgered (log-ins aside, none touch projects) do not matter here."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], Page[ProjectCard]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key: tuple[Any, ...]) -> Page[ProjectCard] | None:
+        with self._lock:
+            page = self._entries.get(key)
+            if page is not None:
+                self._entries.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[Any, ...], page: Page[ProjectCard]) -> None:
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._entries[key] = page
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+SEARCH_CACHE = _PageCache(max_entries=4096)
+
+
+def _cache_key(session: Session, principal: Actor, query: LibraryQuery) -> tuple[Any, ...]:
+    head = session.execute(
+        select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)
+    ).first()
+    approved_only = query.status in (None, Status.APPROVED)
+    # the approved library looks the same to every role; other statuses depend on who asks
+    scope = (
+        ("library",)
+        if approved_only
+        else (getattr(principal, "role", None), getattr(principal, "organisation_id", None))
+    )
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    return (database, tuple(head) if head else None, scope, query.model_dump_json())
+
+
 def search_library(session: Session, principal: Actor, query: LibraryQuery) -> Page[ProjectCard]:
+    """Library projects matching the query, newest decision first (pages cached by the ledger
+    head, see :class:`_PageCache`; :func:`search_library_uncached` is the search itself)."""
+    key = _cache_key(session, principal, query)
+    if key[1] is None:  # an empty ledger says nothing about the data: never cache
+        return search_library_uncached(session, principal, query)
+    page = SEARCH_CACHE.get(key)
+    if page is None:
+        page = search_library_uncached(session, principal, query)
+        SEARCH_CACHE.put(key, page)
+    return page
+
+
+def search_library_uncached(
+    session: Session, principal: Actor, query: LibraryQuery
+) -> Page[ProjectCard]:
     """Library projects matching the query, newest decision first.
 
     No count query: one page of ``limit + 1`` rows tells whether more follow. ``total`` is exact
