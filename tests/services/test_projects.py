@@ -5,6 +5,7 @@ statistics, certificates, bulk import, demo data."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 from decimal import Decimal
@@ -593,3 +594,30 @@ def test_library_search_pages_never_outlive_a_write(demo_db, tmp_path):
         assert project_id in {c.id for c in after.items}
         uncached = project_library.search_library_uncached(session, bank, query)
         assert [c.id for c in after.items] == [c.id for c in uncached.items]
+
+
+def test_outsiders_do_not_see_the_enterprise_environmental_credit(demo_db):
+    """The grading's environmental-credit row shows the enterprise's carbon-account grade: the
+    owner and reviewers see it, a bank or another enterprise gets it withheld."""
+    with demo_db.session() as session:
+        bank, other = who(session, "demo-bank"), who(session, "demo-enterprise2")
+        reviewer = who(session, "demo-reviewer")
+        approved = session.execute(
+            select(Project).where(Project.status == "approved", Project.grading_json.is_not(None),
+                                  Project.organisation_id != other.organisation_id).limit(1)
+        ).scalar_one()  # fmt: skip
+
+        def credit_rows(principal):
+            out = projects.get_project(session, principal, approved.id)
+            return out.grading, [
+                c for c in out.grading["criteria"] if c["criterion"] == "environmental_credit"
+            ]
+
+        stored = json.loads(approved.grading_json)
+        (own,) = [c for c in stored["criteria"] if c["criterion"] == "environmental_credit"]
+        grading, rows = credit_rows(reviewer)
+        assert rows == [own] and grading["total_points"] == stored["total_points"]
+        for outsider in (bank, other):
+            grading, rows = credit_rows(outsider)
+            assert rows == [] and grading["total_points"] is None
+            assert grading["grade"] == stored["grade"] and len(grading["criteria"]) == 4

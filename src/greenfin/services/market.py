@@ -1068,7 +1068,9 @@ def max_interested() -> int:
 def post_demand(session: Session, actor: Actor, data: DemandIn) -> DemandOut:
     """An enterprise posts a financing demand for one of its library projects; institutions with
     an eligible active product are notified."""
-    project = session.get(Project, data.project_id)
+    # The project row is locked (FOR UPDATE on PostgreSQL; SQLite serialises writers) so two
+    # concurrent posts for one project cannot both pass the "no live demand" check below.
+    project = session.get(Project, data.project_id, with_for_update=True)
     if isinstance(actor, Principal):
         require(actor, frozenset({Role.ENTERPRISE}))
         if project is not None and project.organisation_id != actor.organisation_id:

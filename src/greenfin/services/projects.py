@@ -537,9 +537,15 @@ def upload_documents(
     uploads: list[DocumentUpload],
     data_dir: Path,
 ) -> list[DocumentOut]:
-    """Add evidence to a draft or returned project (its owner); nothing is kept if one fails."""
+    """Add evidence to a draft or returned project (its owner); nothing is kept if one fails.
+
+    The project row is locked (FOR UPDATE on PostgreSQL) and its state re-read, so an upload
+    racing a submission either lands before the screening reads the documents or is refused
+    once the project has left draft/returned."""
     project = load(session, actor, project_id)
-    _plan(Action.EDIT, project, actor)
+    locked = session.get(Project, project.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    _plan(Action.EDIT, locked, actor)
     if not uploads:
         raise InvalidInput.on("file", "no file was uploaded / 未选择文件")
     checked = check_documents(uploads, prefix="documents" if len(uploads) > 1 else "")
@@ -662,6 +668,25 @@ def update_project(
 
 
 # --- submission and screening ------------------------------------------------------------------
+
+
+CREDIT_CRITERION = "environmental_credit"
+
+
+def _grading_for(grading_json: str | None, full: bool) -> dict[str, Any] | None:
+    """The grading as stored; outside the full view (banks, other enterprises) the
+    environmental-credit row is withheld together with the totals (its points, or the total
+    minus the other rows, would give it away): it shows the enterprise's carbon-account grade,
+    which only the enterprise, reviewers and regulators may see (services/carbon_accounts)."""
+    if not grading_json:
+        return None
+    grading = json.loads(grading_json)
+    if not full:
+        grading["criteria"] = [
+            row for row in grading.get("criteria", []) if row.get("criterion") != CREDIT_CRITERION
+        ]
+        grading.update(total_points=None, max_points=None, withheld=[CREDIT_CRITERION])
+    return grading
 
 
 def credit_record(session: Session, organisation_id: int) -> tuple[str | None, str]:
@@ -1017,7 +1042,7 @@ def project_out(session: Session, actor: Actor, project: Project) -> ProjectOut:
         reduction_tco2e_per_year=project.reduction_tco2e_per_year,
         reduction=json.loads(project.reduction_json) if project.reduction_json else None,
         proposed_grade=project.proposed_grade, grade=project.grade,
-        grading=json.loads(project.grading_json) if project.grading_json else None,
+        grading=_grading_for(project.grading_json, full),
         assigned_reviewer_id=project.assigned_reviewer_id if reviewer_visible else None,
         assigned_reviewer_name=names.get(project.assigned_reviewer_id or 0)
         if reviewer_visible else None,

@@ -25,9 +25,10 @@ Green-enterprise list for 绿色企业获贷率
 ----------------------------------------
 The organisations owning a green project with status ``approved`` in the project library (table
 ``projects``). **Fallback** when there is none: the borrowers (统一社会信用代码) that have at
-least one green loan, on the chosen basis, from any bank on the platform at the date. Per bank
-the rate is then the share of those green borrowers the bank lends to; across banks it is 1 by
-construction. The answer names the list used (``green_enterprise_list``).
+least one green loan, on the chosen basis, from any bank on the platform at the date (in a bank's
+own view: from that bank's book only, so no other bank's data enters it). Per bank the rate is
+then the share of those green borrowers the bank lends to; across banks it is 1 by construction.
+The answer names the list used (``green_enterprise_list``).
 
 Amounts are integer fen in the frames; the workbook and the pages show 万元.
 """
@@ -357,9 +358,10 @@ def green_credit_statistics(
         load_results(session, actor, bank_organisation_id=bank, data_dir=data_dir), basis
     )
     drop_all = bank is not None
-    listed, source = green_enterprise_list(
-        session, apply_basis(all_results(session, as_of, data_dir), basis), as_of
-    )
+    # A bank's own view never draws on other banks' books: its fallback list is built from its
+    # own green borrowers (review finding: the cross-bank list leaked an aggregate count).
+    peers = frame if bank is not None else apply_basis(all_results(session, as_of, data_dir), basis)
+    listed, source = green_enterprise_list(session, peers, as_of)
     summary = gs.summary(frame)
     names = bank_names(session)
     scoped_banks = names if bank is None else {bank: names.get(bank, str(bank))}
