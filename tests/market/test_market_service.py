@@ -385,3 +385,41 @@ def test_racing_for_the_last_place(db):
     for t in threads:
         t.join(timeout=60)
     assert sorted(results) == ["conflict", "won"]
+
+
+def test_racing_posts_for_one_project_leave_one_live_demand(db):
+    """Two posts for the same project at once (double click, two tabs): the project row lock
+    lets exactly one through; the other is refused and nothing of it is written."""
+    from greenfin.store.models import FinancingDemand
+
+    with db.session() as session:
+        w = build(session, banks=2)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def race() -> None:
+        session = db.new_session()
+        try:
+            barrier.wait(timeout=30)
+            post(session, w)
+            session.commit()
+            results.append("posted")
+        except Conflict:
+            session.rollback()
+            results.append("conflict")
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=race) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == ["conflict", "posted"]
+    with db.session() as session:
+        live = session.execute(
+            select(func.count()).select_from(FinancingDemand).where(
+                FinancingDemand.project_id == w.approved.id
+            )
+        ).scalar_one()  # fmt: skip
+    assert live == 1
