@@ -6,6 +6,7 @@ notification count reaches ``base.html`` through a template context processor re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -511,6 +512,25 @@ def _action_failed(
     )
 
 
+def _demand_action(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    demand_id: int,
+    values: dict[str, str],
+    act: Callable[[], object],
+    done: str,
+) -> Response:
+    """Run one step of a demand (``act`` builds the input and calls the service); on a refusal
+    the demand page again with the problem, else commit and back to the demand."""
+    try:
+        act()
+    except (ServiceError, ValidationError) as exc:
+        return _action_failed(request, session, principal, demand_id, values, exc)
+    session.commit()
+    return RedirectResponse(f"/market/demands/{demand_id}?done={done}", status_code=303)
+
+
 @router.post(
     "/market/demands/{demand_id}/interest", response_class=HTMLResponse, dependencies=[CsrfDep]
 )
@@ -518,16 +538,14 @@ async def demand_interest(
     demand_id: int, request: Request, session: SessionDep, principal: Bank
 ) -> Response:
     values = _form_values(await request.form())
-    try:
-        data = market.InterestIn(
+    return _demand_action(
+        request, session, principal, demand_id, values,
+        lambda: market.express_interest(session, principal, demand_id, market.InterestIn(
             product_id=values.get("product_id") or 0,  # type: ignore[arg-type]
             note=values.get("note") or None,
-        )
-        market.express_interest(session, principal, demand_id, data)
-    except (ServiceError, ValidationError) as exc:
-        return _action_failed(request, session, principal, demand_id, values, exc)
-    session.commit()
-    return RedirectResponse(f"/market/demands/{demand_id}?done=interest", status_code=303)
+        )),
+        "interest",
+    )  # fmt: skip
 
 
 @router.post(
@@ -537,16 +555,14 @@ async def demand_choose(
     demand_id: int, request: Request, session: SessionDep, principal: Enterprise
 ) -> Response:
     values = _form_values(await request.form())
-    try:
-        data = market.ChooseIn(
+    return _demand_action(
+        request, session, principal, demand_id, values,
+        lambda: market.choose_interest(session, principal, demand_id, market.ChooseIn(
             interest_id=values.get("interest_id") or 0,  # type: ignore[arg-type]
             expected_version=values.get("expected_version") or 0,  # type: ignore[arg-type]
-        )
-        market.choose_interest(session, principal, demand_id, data)
-    except (ServiceError, ValidationError) as exc:
-        return _action_failed(request, session, principal, demand_id, values, exc)
-    session.commit()
-    return RedirectResponse(f"/market/demands/{demand_id}?done=chosen", status_code=303)
+        )),
+        "chosen",
+    )  # fmt: skip
 
 
 @router.post(
@@ -556,15 +572,13 @@ async def demand_withdraw(
     demand_id: int, request: Request, session: SessionDep, principal: Enterprise
 ) -> Response:
     values = _form_values(await request.form())
-    try:
-        data = market.WithdrawIn(
-            expected_version=values.get("expected_version") or 0  # type: ignore[arg-type]
-        )
-        market.withdraw_demand(session, principal, demand_id, data)
-    except (ServiceError, ValidationError) as exc:
-        return _action_failed(request, session, principal, demand_id, values, exc)
-    session.commit()
-    return RedirectResponse(f"/market/demands/{demand_id}?done=withdrawn", status_code=303)
+    return _demand_action(
+        request, session, principal, demand_id, values,
+        lambda: market.withdraw_demand(session, principal, demand_id, market.WithdrawIn(
+            expected_version=values.get("expected_version") or 0,  # type: ignore[arg-type]
+        )),
+        "withdrawn",
+    )  # fmt: skip
 
 
 @router.post(
