@@ -621,3 +621,17 @@ def test_outsiders_do_not_see_the_enterprise_environmental_credit(demo_db):
             grading, rows = credit_rows(outsider)
             assert rows == [] and grading["total_points"] is None
             assert grading["grade"] == stored["grade"] and len(grading["criteria"]) == 4
+
+
+@pytest.mark.parametrize("word", ["null", "NULL", "光伏"])
+def test_search_clause_matches_every_word_literally(demo_db, word):
+    # on PostgreSQL an unquoted NULL inside an array literal is a null element, not the word
+    from sqlalchemy import literal, select
+
+    token = word.lower()
+    with demo_db.session() as session:
+        dialect = session.get_bind().dialect.name
+        matches = project_library._text_clause(dialect, [token], literal(f"a {token} b"))
+        misses = project_library._text_clause(dialect, [token], literal("a b"))
+        assert session.execute(select(matches)).scalar_one() is True
+        assert session.execute(select(misses)).scalar_one() is False

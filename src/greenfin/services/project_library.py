@@ -105,8 +105,10 @@ def _text_clause(dialect: str, tokens: list[str], column: Any) -> ColumnElement[
         # checked again here because they are spliced into the statement.
         if not all(SAFE_TOKEN.fullmatch(t) for t in tokens):
             raise InvalidInput.on("q", "unsupported characters in the search text")
+        # each element double-quoted: an unquoted NULL in an array literal is a null element
+        elements = ",".join(f'"{token}"' for token in tokens)
         array = func.string_to_array(column, literal_column("' '"))
-        return array.op("@>")(literal_column("'{" + ",".join(tokens) + "}'::text[]"))
+        return array.op("@>")(literal_column("'{" + elements + "}'::text[]"))
     padded = literal_column("' '") + column + literal_column("' '")
     return and_(*(padded.like(f"% {token} %") for token in tokens))
 
