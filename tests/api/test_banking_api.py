@@ -127,9 +127,10 @@ def test_qualitative_put_permissions_and_validation(banking_client, banking_db):
 def test_marketplace_outcomes_feed_the_statistics(banking_client, banking_db):
     """The marketplace table counts exactly the grants recorded on financing demands up to the
     as-of date, across banks and for the lending bank alone."""
+    from collections import Counter
     from datetime import date
 
-    from greenfin.store.models import DemandInterest
+    from greenfin.store.models import DemandInterest, Organisation
 
     database, _ = banking_db
     as_of = date(2026, 9, 30)
@@ -146,4 +147,15 @@ def test_marketplace_outcomes_feed_the_statistics(banking_client, banking_db):
     everyone = rows["全部银行"]
     assert everyone["market_grants"] == len(granted)
     assert everyone["market_granted_fen"] == sum(amount for _, amount in granted)
+    # lenders without a loan book (e.g. insurers) count only in the total
     assert sum(r["market_grants"] for b, r in rows.items() if b != "全部银行") <= len(granted)
+    per_bank = Counter(bank for bank, _ in granted)
+    with database.session() as session:
+        names = {o.id: o.name_zh for o in session.scalars(select(Organisation))}
+    shown = [bank_id for bank_id in per_bank if names[bank_id] in rows]
+    assert shown, "some lending banks have rows of their own"
+    for bank_id in shown:
+        assert rows[names[bank_id]]["market_grants"] == per_bank[bank_id]
+    for bank, row in rows.items():  # banks that granted nothing show zeros, not gaps
+        if bank != "全部银行" and bank not in {names[b] for b in per_bank}:
+            assert row["market_grants"] == 0 and row["market_granted_fen"] == 0

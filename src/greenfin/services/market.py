@@ -1437,6 +1437,33 @@ def mark_read(
 # --- outcomes for statistics ------------------------------------------------------------------
 
 
+def granted_by_bank(session: Session, *, until: date | None = None) -> pl.DataFrame:
+    """Granted outcomes up to ``until`` per (lending bank, enterprise), in one grouped query:
+    ``bank_id``, ``organisation_id``, ``uscc``, ``grants``, ``granted_amount_fen``. No
+    permission check: the calling service (statistics) scopes its own output."""
+    stmt = (
+        select(
+            DemandInterest.organisation_id,
+            Organisation.id,
+            Organisation.uscc,
+            func.count(DemandInterest.id),
+            func.coalesce(func.sum(DemandInterest.granted_amount_fen), 0),
+        )
+        .join(FinancingDemand, FinancingDemand.id == DemandInterest.demand_id)
+        .join(Organisation, Organisation.id == FinancingDemand.organisation_id)
+        .where(DemandInterest.status == GRANTED)
+        .group_by(DemandInterest.organisation_id, Organisation.id, Organisation.uscc)
+    )
+    if until is not None:
+        stmt = stmt.where(DemandInterest.granted_on <= until)
+    schema = {
+        "bank_id": pl.Int64, "organisation_id": pl.Int64, "uscc": pl.String,
+        "grants": pl.Int64, "granted_amount_fen": pl.Int64,
+    }  # fmt: skip
+    rows = [(b, o, u, n, int(a)) for b, o, u, n, a in session.execute(stmt).all()]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
 def granted_enterprises(
     session: Session,
     *,

@@ -229,28 +229,42 @@ def marketplace_outcomes(
     session: Session, banks: dict[int, str], listed: list[str], as_of: date, drop_all: bool
 ) -> pl.DataFrame:
     """Loans granted through the platform's financing demands up to ``as_of``
-    (:func:`greenfin.services.market.granted_enterprises`), per bank and across banks: distinct
-    enterprises, grants, amount (fen) and how many of them are on the green-enterprise list —
-    the marketplace side of 获贷率, next to the loan-book side in ``green_enterprises``."""
-    listed_set = set(listed)
-    rows: list[dict[str, Any]] = []
-    scopes = [(bank_id, name) for bank_id, name in sorted(banks.items(), key=lambda b: b[1])]
-    if not drop_all:
-        scopes.append((None, gs.ALL_BANKS))
-    for bank_id, name in scopes:
-        granted = market.granted_enterprises(session, until=as_of, bank_organisation_id=bank_id)
-        rows.append({
-            "as_of": as_of, "bank": name,
-            "market_enterprises": len(granted),
-            "market_grants": sum(g.grants for g in granted),
-            "market_granted_fen": sum(g.granted_amount_fen for g in granted),
-            "market_listed": sum(g.uscc in listed_set for g in granted),
-        })  # fmt: skip
-    schema = {
-        "as_of": pl.Date, "bank": pl.String, "market_enterprises": pl.Int64,
-        "market_grants": pl.Int64, "market_granted_fen": pl.Int64, "market_listed": pl.Int64,
-    }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema)
+    (:func:`greenfin.services.market.granted_by_bank`, one query), per bank and across banks:
+    distinct enterprises, grants, amount (fen) and how many of them are on the green-enterprise
+    list — the marketplace side of 获贷率, next to the loan-book side in ``green_enterprises``."""
+    granted = market.granted_by_bank(session, until=as_of).with_columns(
+        pl.col("uscc").is_in(listed).alias("listed")
+    )
+    names = pl.DataFrame(
+        sorted(banks.items(), key=lambda b: b[1]), schema={"bank_id": pl.Int64, "bank": pl.String},
+        orient="row",
+    )  # fmt: skip
+    per_bank = names.join(
+        granted.group_by("bank_id").agg(
+            pl.col("organisation_id").n_unique().alias("market_enterprises"),
+            pl.col("grants").sum().alias("market_grants"),
+            pl.col("granted_amount_fen").sum().alias("market_granted_fen"),
+            pl.col("organisation_id").filter("listed").n_unique().alias("market_listed"),
+        ),
+        on="bank_id", how="left", maintain_order="left",
+    ).drop("bank_id")  # fmt: skip
+    frames = [per_bank]
+    if not drop_all:  # across banks an enterprise counts once, whoever lent
+        frames.append(
+            granted.select(
+                pl.lit(gs.ALL_BANKS).alias("bank"),
+                pl.col("organisation_id").n_unique().alias("market_enterprises"),
+                pl.col("grants").sum().alias("market_grants"),
+                pl.col("granted_amount_fen").sum().alias("market_granted_fen"),
+                pl.col("organisation_id").filter("listed").n_unique().alias("market_listed"),
+            )
+        )
+    counts = ["market_enterprises", "market_grants", "market_granted_fen", "market_listed"]
+    return (
+        pl.concat(frames, how="vertical_relaxed")
+        .with_columns(pl.col(counts).cast(pl.Int64).fill_null(0))
+        .select(pl.lit(as_of).alias("as_of"), "bank", *counts)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
