@@ -1,8 +1,10 @@
-"""Screening accuracy on the labelled evaluation set (benchmarks/taxonomy/eval_set.csv).
+"""Screening accuracy on the labelled evaluation sets (benchmarks/taxonomy/).
 
-Prints top-1 / top-3 accuracy per edition (gold code or an accepted alternative), for the dev half
-(even ids: used while curating rules and weights), the held-out test half (odd ids) and all rows,
-plus out-of-scope recall and false exclusions.
+Prints top-1 / top-3 accuracy per edition (gold code or an accepted alternative), plus recall on
+the non-green rows (``out_of_scope``; ``not_green`` also counts ``not_eligible``) and in-scope
+rows wrongly excluded. Set A (default) is the development set: its even/odd halves are printed as
+``dev`` / ``test`` because the odd half was held out until 2026-11-28, but all of it is now used
+for curation. Set B (``--set b``) is the held-out test: every row counts as ``test``.
 Run: python benchmarks/taxonomy_accuracy.py [--misses]
 """
 
@@ -20,29 +22,34 @@ from greenfin.taxonomy.screening import Screener, ScreeningInput, Verdict, scree
 
 EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 # Set B: written later by an independent labeller without access to the engine's dictionaries or to
-# set A (see taxonomy/EVAL_SET_B.md); 2025 edition only. All of it is held out.
+# set A (see taxonomy/EVAL_SET_B.md), and later labelled for 2021 / 2019 by another such helper
+# (eval_set_b_editions.csv). All of it is held out.
 EVAL_B = Path(__file__).parent / "taxonomy" / "eval_set_b.csv"
+EVAL_B_EDITIONS = Path(__file__).parent / "taxonomy" / "eval_set_b_editions.csv"
 EDITIONS = {
     "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),
     "bond-2021": ("bond2021_code", "bond2021_alternatives"),
-    "industry-2019": ("industry2019_code", None),
+    "industry-2019": ("industry2019_code", "industry2019_alternatives"),
 }
 
 
 def load() -> pl.DataFrame:
-    return pl.read_csv(EVAL, infer_schema=False).fill_null("")
+    frame = pl.read_csv(EVAL, infer_schema=False).fill_null("")
+    if "industry2019_alternatives" not in frame.columns:  # set A gives one 2019 code per row
+        frame = frame.with_columns(pl.lit("").alias("industry2019_alternatives"))
+    return frame
 
 
 def load_b() -> pl.DataFrame:
-    """Set B in set A's shape: ``scope`` from ``out_of_scope``, no 2021/2019 labels, and every id
-    odd-numbered in effect (``split`` = test) so nothing of it counts as development data."""
+    """Set B in set A's shape: ``scope`` from ``out_of_scope``, the 2021 / 2019 labels joined from
+    their own file, and every row held out (``split`` = test) so none counts as development."""
     frame = pl.read_csv(EVAL_B, infer_schema=False).fill_null("")
-    return frame.with_columns(
+    editions = pl.read_csv(EVAL_B_EDITIONS, infer_schema=False).fill_null("").drop("note")
+    if editions.height != frame.height or editions["id"].to_list() != frame["id"].to_list():
+        raise ValueError(f"{EVAL_B_EDITIONS} must list the ids of {EVAL_B} in the same order")
+    return frame.join(editions, on="id", how="left").with_columns(
         pl.when(pl.col("out_of_scope") == "1").then(pl.lit("out")).otherwise(pl.lit("in"))
         .alias("scope"),
-        pl.lit("").alias("bond2021_code"),
-        pl.lit("").alias("bond2021_alternatives"),
-        pl.lit("").alias("industry2019_code"),
         pl.lit("held_out").alias("split"),
     )  # fmt: skip
 
@@ -79,12 +86,14 @@ def evaluate(
     elapsed = time.perf_counter() - started
     rows = frame.iter_rows(named=True)
     stats = {split: {"n": 0, "top1": 0, "top3": 0} for split in ("dev", "test", "all")}
-    out_total = out_caught = false_exclusions = 0
+    out_total = out_caught = not_green = false_exclusions = 0
     misses = []
     for row, result in zip(rows, results, strict=True):
         if row["scope"] == "out":
             out_total += 1
             out_caught += result.verdict is Verdict.OUT_OF_SCOPE
+            # a record that fails a catalogue threshold is also told it is not green
+            not_green += result.verdict in (Verdict.OUT_OF_SCOPE, Verdict.NOT_ELIGIBLE)
             continue
         gold = row[gold_col]
         if not gold:
@@ -106,7 +115,7 @@ def evaluate(
             stats[key]["n"] += 1
             stats[key]["top1"] += hit1
             stats[key]["top3"] += hit3
-        if not hit1 and split == "dev":  # only dev misses are shown: test stays held out
+        if not hit1 and row.get("split") != "held_out":  # set B's rows are never shown
             misses.append((row["id"], row["industry_code"], row["description"][:70], gold, codes))
     if show_misses:
         for miss in misses:
@@ -123,6 +132,7 @@ def evaluate(
         },
         "n_all": stats["all"]["n"],
         "out_of_scope_recall": round(out_caught / out_total, 4) if out_total else None,
+        "not_green_recall": round(not_green / out_total, 4) if out_total else None,
         "false_exclusions": false_exclusions,
         "records_per_s": round(len(frame) / elapsed),
     }
@@ -136,8 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     frame = load_b() if args.set == "b" else load()
     print(f"evaluation set {args.set}: {frame.height} rows ({EVAL_B if args.set == 'b' else EVAL})")
-    editions = ["green-finance-2025"] if args.set == "b" else list(EDITIONS)
-    for edition in [args.edition] if args.edition else editions:
+    for edition in [args.edition] if args.edition else list(EDITIONS):
         print(json.dumps(evaluate(frame, edition, args.misses), ensure_ascii=False))
         baseline = evaluate(frame, edition, plain=True)
         print(f"  plain BM25 baseline ({edition}): top-1 {baseline['all_top1']}, "

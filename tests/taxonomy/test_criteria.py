@@ -57,3 +57,17 @@ def test_missing_parameter_is_unverified_not_failed():
 
 def test_item_without_encoded_criteria_is_not_applicable():
     assert evaluate("green-finance-2025", "7.2.2", {}).outcome is Outcome.NOT_APPLICABLE
+
+
+def test_value_failing_every_case_fails_even_when_the_case_is_unknown():
+    # 1.1.7 sets a grade-1 bar for each motor type; a grade-2 motor fails whichever type it is
+    report = evaluate("green-finance-2025", "1.1.7", {"motor_efficiency_grade": 2})
+    assert report.outcome is Outcome.FAILED
+    assert report.failed and all("product_type" in c.message for c in report.failed)
+
+
+def test_value_that_might_pass_some_case_stays_unverified():
+    assert evaluate("green-finance-2025", "1.1.7", {"motor_efficiency_grade": 1}).outcome is (
+        Outcome.UNVERIFIED
+    )
+    assert evaluate("green-finance-2025", "1.1.7", {}).outcome is Outcome.UNVERIFIED

@@ -78,3 +78,57 @@ def test_batch_and_single_agree():
     single = [screen(t).candidates[0].code for t in texts]
     many = screener().screen_many([ScreeningInput(str(i), "", t) for i, t in enumerate(texts)])
     assert [r.candidates[0].code for r in many] == single
+
+
+@pytest.mark.parametrize(
+    "text, expected, not_expected",
+    [
+        # 风机 alone is read as a wind turbine; inside 离心风机 / 鼓风机 it is a fan
+        ("扩建高效离心风机（工业通风用）生产线", "1.1.8", "4.1.1"),
+        ("风电场建设，安装单机5MW风机20台", "4.2.1", "1.1.8"),
+    ],
+)
+def test_fan_and_wind_turbine_are_told_apart(text, expected, not_expected):
+    codes = [c.code for c in screen(text).candidates]
+    assert codes[0] == expected and not_expected != codes[0]
+
+
+def test_longest_dictionary_match_shadows_the_terms_inside_it():
+    import polars as pl
+
+    from greenfin.taxonomy.screening import expand_series
+
+    fan, turbine = expand_series(pl.Series(["离心风机生产线", "风机吊装"]))
+    assert "通风机" in fan and "风力发电机组" not in fan
+    assert "风力发电机组" in turbine
+
+
+def test_borrower_manufacturing_code_does_not_override_a_stated_retrofit():
+    # a paper mill (2221, manufacturing) replacing its coal boiler: the text says what is done
+    text = "拆除2台燃煤锅炉，新建1台生物质成型燃料锅炉，配套布袋除尘"
+    with_code, without = screen(text, "2221"), screen(text)
+    assert "manufacturing" not in with_code.candidates[0].kind_note
+    assert [c.code for c in with_code.candidates] == [c.code for c in without.candidates]
+    # …while a text that says nothing about the activity still listens to the code
+    assert "manufacturing" in screen("光伏逆变器项目", "3825").candidates[0].kind_note
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加密货币挖矿设备采购及托管",
+        "Construction of a five-star resort hotel with 420 rooms and a spa.",
+        "数据中心备用柴油发电机组采购",
+        "千万吨级炼油装置扩能，新增常减压及催化裂化装置",
+        "按绿色建筑基本级设计的商品住宅开发（未达一星级）",
+    ],
+)
+def test_look_alikes_outside_the_catalogue_are_out_of_scope(text):
+    assert screen(text).verdict is Verdict.OUT_OF_SCOPE
+
+
+def test_grade_two_motor_is_not_eligible_even_without_the_motor_type():
+    result = screen("新增YE3系列三相异步电动机产能30万kW，产品能效为2级", "3812",
+                    {"motor_efficiency_grade": 2})  # fmt: skip
+    assert result.candidates[0].code == "1.1.7"
+    assert result.verdict is Verdict.NOT_ELIGIBLE and "各情形均未达标" in result.reason

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -142,20 +142,47 @@ def check_criterion(criterion: Criterion, params: dict[str, Any]) -> CriterionCh
     )
 
 
+def _when_keys(when: str) -> set[str]:
+    return {part.partition("=")[0].strip() for part in when.split(";") if part.strip()}
+
+
+def _failed_in_every_case(
+    members: list[CriterionCheck], params: dict[str, Any]
+) -> list[CriterionCheck] | None:
+    """A group none of whose cases applies only because the record does not say which case it
+    is (e.g. the motor type is missing) still fails when the stated value fails every case: a
+    grade-2 motor misses the grade-1 bar of each motor type the catalogue lists. Returns the
+    checks as if each case applied, or None when some case might pass or the record chose a
+    case this group does not list."""
+    if any(not m.criterion.when or _when_keys(m.criterion.when) & params.keys() for m in members):
+        return None
+    checks = []
+    for m in members:
+        check = check_criterion(replace(m.criterion, when=""), params)
+        if check.outcome is not Outcome.FAILED:
+            return None
+        unknown = "、".join(sorted(_when_keys(m.criterion.when)))
+        note = f"（未说明 {unknown}，各情形均未达标）"
+        checks.append(replace(check, message=f"{check.message}{note}"))
+    return checks
+
+
 def evaluate(edition: str, item_code: str, params: dict[str, Any] | None) -> CriteriaReport:
     params = params or {}
     criteria = criteria_for(edition, item_code)
     if not criteria:
         return CriteriaReport(item_code, Outcome.NOT_APPLICABLE, ())
-    checks = tuple(check_criterion(c, params) for c in criteria)
     groups: dict[str, list[CriterionCheck]] = defaultdict(list)
-    for check in checks:
-        groups[check.criterion.group].append(check)
+    for criterion in criteria:
+        groups[criterion.group].append(check_criterion(criterion, params))
     group_outcomes = []
-    for members in groups.values():
+    for name, members in groups.items():
         applicable = [m for m in members if m.outcome is not Outcome.NOT_APPLICABLE]
         if not applicable:
-            group_outcomes.append(Outcome.UNVERIFIED)
+            failed = _failed_in_every_case(members, params)
+            if failed:
+                groups[name] = failed
+            group_outcomes.append(Outcome.FAILED if failed else Outcome.UNVERIFIED)
             continue
         outcomes = {m.outcome for m in applicable}
         if members[0].criterion.group_logic == "any":
@@ -177,4 +204,5 @@ def evaluate(edition: str, item_code: str, params: dict[str, Any] | None) -> Cri
         overall = Outcome.UNVERIFIED
     else:
         overall = Outcome.PASSED
+    checks = tuple(check for members in groups.values() for check in members)
     return CriteriaReport(item_code, overall, checks)

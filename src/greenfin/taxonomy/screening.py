@@ -154,6 +154,35 @@ def _normalise_series(texts: pl.Series) -> pl.Series:
     return folded.str.replace_many(list(full), list(half)).str.replace_all("\u3000", " ")
 
 
+@cache
+def _shadowed_terms() -> pl.DataFrame:
+    """(short, long) pairs of Chinese dictionary terms where ``short`` occurs inside ``long``."""
+    chinese, _ = _synonyms()
+    pairs = [(a, b) for a in chinese for b in chinese if a != b and a in b]
+    return pl.DataFrame(pairs, schema={"zh": pl.String, "long": pl.String}, orient="row")
+
+
+def _longest_matches(found: pl.Series) -> pl.Series:
+    """Per text, the dictionary terms found, without those only seen inside a longer term that
+    was also found (maximum matching): "离心风机" (a fan) must not also expand as "风机" (which
+    practitioners also use for a wind turbine)."""
+    terms = (
+        pl.DataFrame({"zh": found}).with_row_index("row").explode("zh").drop_nulls("zh")
+        .unique(["row", "zh"], maintain_order=True)
+    )  # fmt: skip
+    shadowed = terms.join(_shadowed_terms(), on="zh").join(
+        terms.rename({"zh": "long"}), on=["row", "long"], how="semi"
+    )
+    kept = terms.join(shadowed.select("row", "zh"), on=["row", "zh"], how="anti")
+    grouped = kept.group_by("row", maintain_order=True).agg("zh")
+    return (
+        pl.DataFrame({"row": pl.arange(0, len(found), eager=True, dtype=pl.UInt32)})
+        .join(grouped, on="row", how="left")
+        .sort("row")["zh"]
+        .fill_null([])
+    )
+
+
 def expand_series(texts: pl.Series) -> list[str]:
     """``expand`` for a whole column in two vectorised passes (Aho–Corasick for the Chinese
     dictionary, a word split for the Latin glossary)."""
@@ -161,13 +190,11 @@ def expand_series(texts: pl.Series) -> list[str]:
     found = pl.DataFrame(
         {
             "text": texts,
-            "zh": texts.str.extract_many(list(chinese), overlapping=True),
+            "zh": _longest_matches(texts.str.extract_many(list(chinese), overlapping=True)),
             "en": texts.str.extract_all(r"[a-z][a-z0-9]*"),  # hyphenated words split
         }
     ).with_columns(
-        pl.col("zh")
-        .list.unique(maintain_order=True)
-        .list.eval(pl.element().replace_strict(chinese, default="")),
+        pl.col("zh").list.eval(pl.element().replace_strict(chinese, default="")),
         pl.col("en")
         .list.unique(maintain_order=True)
         .list.eval(pl.element().replace_strict(latin, default="")),
@@ -356,11 +383,14 @@ class Screener:
         base_position = {item.code: k for k, item in enumerate(base_codes)}
         rows, cols, vals = [], [], []
         for base_code, links in transfer.items():
+            # "partial" describes scope overlap, not how likely a record of the 2025 item lands
+            # in the target: an item's strongest counterpart gets the full weight
+            strongest = max((weight for _, weight in links), default=1.0)
             for code, weight in links:
                 if base_code in base_position and code in self.position:
                     rows.append(base_position[base_code])
                     cols.append(self.position[code])
-                    vals.append(weight)
+                    vals.append(weight / strongest)
         self.projection = sparse.csr_matrix(
             (vals, (rows, cols)), shape=(len(base_codes), n), dtype=np.float64
         )
@@ -442,10 +472,14 @@ class Screener:
         in_section_c = np.array(
             [bool(c) and c in industries and industries[c].section == "C" for c in industry_codes]
         )
-        hits[:, manufacturing] = np.maximum(
-            hits[:, manufacturing], in_section_c * w.manufacturing_code_cue
-        )
         project = kinds.index(ActivityKind.PROJECT.value)
+        # the code is often the borrower's industry, not the activity's: a text that says it
+        # builds, retrofits or buys something outweighs it
+        pattern = _use_cue()
+        says_otherwise = (hits[:, project] > 0) | (_contains(texts, pattern) if pattern else False)
+        hits[:, manufacturing] = np.maximum(
+            hits[:, manufacturing], in_section_c * ~says_otherwise * w.manufacturing_code_cue
+        )
         specific = [i for i in range(len(kinds)) if i != project]
         onehot = np.stack([self.kinds == k for k in kinds], axis=1).astype(float)  # items × kinds
         strength = hits[:, specific].max(axis=1)  # 0 … 1
