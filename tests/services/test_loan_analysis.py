@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -236,6 +236,8 @@ def test_api_analysis_routes(demo_client, demo_db):
     assert demo_client.post(url, headers=regulator).status_code == 403
     assert demo_client.post(url, headers=enterprise).status_code == 403
     assert demo_client.get(url, headers=regulator).json()["analysis_id"] == body["analysis_id"]
+    # RFC 3339 with its offset on every database (SQLite hands back naive timestamps)
+    assert datetime.fromisoformat(body["analysed_at"]).utcoffset() == timedelta(0)
     assert demo_client.get(url, headers=enterprise).status_code == 403
     # another bank's import: 404 for every analysis route, existence not revealed
     other_url = f"/api/v1/loans/imports/{theirs}/analysis"

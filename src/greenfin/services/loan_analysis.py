@@ -39,6 +39,7 @@ from greenfin.engine.partitioned import RunOptions, RunResult
 from greenfin.identity.principal import Actor, Principal
 from greenfin.identity.roles import Role
 from greenfin.services.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from greenfin.services.types import UtcDatetime
 from greenfin.store.models import LoanBookAnalysis, LoanBookImport, Organisation
 
 ENGINES: tuple[str, ...] = ("local", "dask")
@@ -59,7 +60,7 @@ class AnalysisOut(BaseModel):
     accept: list[str]  # screening verdicts counted as green by the platform
     rows: int
     analysed_by_user_id: int | None
-    analysed_at: datetime
+    analysed_at: UtcDatetime
     summary: BookSummary
 
 
