@@ -321,6 +321,16 @@ def test_visibility_by_role(demo_db, tmp_path):
         assert not library_view.full_view and library_view.events == []
         assert library_view.assigned_reviewer_id is None
         assert all(not d.downloadable for d in library_view.documents)
+        # the library shows that evidence exists (kind, size, hash), not what the files are called
+        with_documents = session.execute(
+            select(ProjectDocument.project_id).join(Project).where(
+                Project.status == "approved", Project.organisation_id != bank.organisation_id
+            ).limit(1)
+        ).scalar_one()  # fmt: skip
+        outside = projects.get_project(session, bank, with_documents).documents
+        assert outside and all(d.filename == "" and d.kind_label_zh for d in outside)
+        inside = projects.get_project(session, regulator, with_documents).documents
+        assert all(d.filename for d in inside)
         # an enterprise's list holds its own projects only, in any state
         mine = projects.list_projects(session, two, scope="all", limit=500)
         own = session.execute(select(Organisation.id).where(

@@ -219,7 +219,10 @@ class DocumentOut(BaseModel):
     id: int
     kind: str
     kind_label_zh: str
-    filename: str
+    filename: str = Field(
+        description="the uploaded file name; empty outside the full view (a file name can say "
+        "more than its owner meant to share: the library shows kind, size and hash only)"
+    )
     media_type: str
     size_bytes: int
     sha256: str
@@ -967,13 +970,13 @@ def reject(
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _document_out(document: ProjectDocument, downloadable: bool) -> DocumentOut:
+def _document_out(document: ProjectDocument, full_view: bool) -> DocumentOut:
     kind = evidence.document_kinds().get(document.kind)
     return DocumentOut(
         id=document.id, kind=document.kind, kind_label_zh=kind.label_zh if kind else document.kind,
-        filename=document.filename, media_type=document.media_type,
+        filename=document.filename if full_view else "", media_type=document.media_type,
         size_bytes=document.size_bytes, sha256=document.sha256,
-        downloadable=downloadable and bool(document.storage_path),
+        downloadable=full_view and bool(document.storage_path),
         created_at=document.created_at,
     )  # fmt: skip
 
