@@ -132,3 +132,14 @@ def test_grade_two_motor_is_not_eligible_even_without_the_motor_type():
                     {"motor_efficiency_grade": 2})  # fmt: skip
     assert result.candidates[0].code == "1.1.7"
     assert result.verdict is Verdict.NOT_ELIGIBLE and "各情形均未达标" in result.reason
+
+
+def test_items_penalised_in_2025_do_not_lift_their_counterparts_in_older_editions():
+    # a consumer car loan penalises the 2025 manufacturing items; squared, those negative scores
+    # once projected the loudest onto their 2021 counterparts (air-pollution equipment ranked 1st)
+    result = screen("个人购买插电式混合动力汽车贷款", edition="bond-2021")
+    assert result.candidates[0].code == "1.6.1.1"  # …和新能源汽车和清洁能源汽车的…购置消费
+    base_final, _, _ = screener("green-finance-2025").score(
+        ["个人购买插电式混合动力汽车贷款"], [None]
+    )
+    assert (base_final < 0).any()  # the case the projection must ignore is present

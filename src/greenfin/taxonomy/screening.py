@@ -558,7 +558,10 @@ class Screener:
             base_final, _, base_diag = screener(BASE_EDITION).score(texts, industry_codes)
             top = base_final.max(axis=1, keepdims=True)
             relative = np.divide(base_final, top, out=np.zeros_like(base_final), where=top > 0)
-            # only the leading 2025 candidates speak: relative² keeps the long tail quiet
+            # only the leading 2025 candidates speak: relative² keeps the long tail quiet, and
+            # items the 2025 screen scored below zero (penalised, e.g. manufacturing items for a
+            # consumer loan) say nothing — squared, they would speak loudest
+            relative = relative.clip(0.0, None)
             final = (
                 final
                 + self.weights.base_projection
