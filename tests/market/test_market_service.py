@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from greenfin import ledger
+from greenfin.identity.roles import Role
 from greenfin.services import market
 from greenfin.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from greenfin.store.models import AuditRecord, DemandInterest, Notification
-from tests.market.world import SOLAR_LOAN, World, build
+from greenfin.store.models import AuditRecord, DemandInterest, Notification, Organisation
+from tests.market.world import SOLAR_LOAN, World, build, principal
 
 
 @pytest.fixture
@@ -144,8 +145,27 @@ def test_notifications_reach_only_the_right_organisation(db, world):
         with pytest.raises(NotFound):
             market.mark_read(session, world.banks[0], other_note.id)
         assert market.mark_read(session, world.banks[0], all_unread=True) == 1
-        assert market.unread_count(session, world.banks[0].organisation_id) == 0
-        assert market.unread_count(session, world.banks[1].organisation_id) == 1
+        assert market.mark_read(session, world.banks[0], all_unread=True) == 0  # idempotent
+        assert market.unread_count(session, world.banks[0].user_id) == 0
+        assert market.unread_count(session, world.banks[1].user_id) == 1
+
+
+def test_each_member_of_an_organisation_reads_for_themselves(db, world):
+    with db.session() as session:
+        post(session, world)
+        colleague = principal(session, session.get(Organisation, world.banks[0].organisation_id),
+                              Role.BANK)  # fmt: skip
+        note = market.list_notifications(session, world.banks[0]).items[0]
+        assert market.mark_read(session, world.banks[0], note.id) == 1
+        assert market.list_notifications(session, world.banks[0]).items[0].read
+        # the colleague still sees it unread, and can read it in turn
+        assert not market.list_notifications(session, colleague).items[0].read
+        assert market.unread_count(session, colleague.user_id) == 1
+        assert market.unread_count(session, world.banks[0].user_id) == 0
+        unread = market.list_notifications(session, colleague, unread_only=True)
+        assert [n.id for n in unread.items] == [note.id]
+        assert market.mark_read(session, colleague, note.id) == 1
+        assert market.unread_count(session, colleague.user_id) == 0
 
 
 def interest(session, w: World, i: int, demand_id: int) -> market.InterestOut:

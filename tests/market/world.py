@@ -11,7 +11,7 @@ from greenfin.identity import uscc
 from greenfin.identity.principal import Principal
 from greenfin.identity.roles import OrgKind, Role
 from greenfin.services import market
-from greenfin.store.models import Organisation, Project
+from greenfin.store.models import Membership, Organisation, Project, User
 
 _seq = iter(range(10_000_000, 99_999_999))
 
@@ -26,8 +26,15 @@ def org(session: Session, name: str, kind: OrgKind, district: str = "110105") ->
     return record
 
 
-def principal(o: Organisation, role: Role, user_id: int) -> Principal:
-    return Principal(user_id, f"u{user_id}", f"user {user_id}", role, o.id, OrgKind(o.kind),
+def principal(session: Session, o: Organisation, role: Role) -> Principal:
+    """A member of ``o`` with a user row of its own (notifications are read per user)."""
+    n = next(_seq)
+    user = User(username=f"u{n}", display_name=f"user {n}", password_hash="-")
+    session.add(user)
+    session.flush()
+    session.add(Membership(user_id=user.id, organisation_id=o.id, role=role.value))
+    session.flush()
+    return Principal(user.id, user.username, user.display_name, role, o.id, OrgKind(o.kind),
                      o.name_zh)  # fmt: skip
 
 
@@ -75,10 +82,11 @@ def build(session: Session, banks: int = 4) -> World:
     reg = org(session, "测试监管", OrgKind.REGULATOR)
     cert = org(session, "测试认证", OrgKind.CERTIFIER)
     world = World(
-        ent=principal(e1, Role.ENTERPRISE, 1), ent2=principal(e2, Role.ENTERPRISE, 2),
-        banks=[principal(b, Role.BANK, 10 + i) for i, b in enumerate(bank_orgs)],
-        insurer=principal(ins, Role.BANK, 30), regulator=principal(reg, Role.REGULATOR, 40),
-        reviewer=principal(cert, Role.REVIEWER, 50),
+        ent=principal(session, e1, Role.ENTERPRISE), ent2=principal(session, e2, Role.ENTERPRISE),
+        banks=[principal(session, b, Role.BANK) for b in bank_orgs],
+        insurer=principal(session, ins, Role.BANK),
+        regulator=principal(session, reg, Role.REGULATOR),
+        reviewer=principal(session, cert, Role.REVIEWER),
         approved=project(session, e1), draft=project(session, e1, status="draft"),
         other_approved=project(session, e2, district_code="110105", in_city_sub_centre=False),
     )  # fmt: skip

@@ -37,3 +37,53 @@ def test_sqlite_runs_in_wal_mode(db):
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one().lower() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_0006_carries_organisation_reads_over_to_every_member_and_back(backend, backend_factory):
+    from alembic import command
+
+    database = backend_factory.new(backend)
+    cfg = alembic_config(database.url)
+    command.downgrade(cfg, "0005")
+    with database.engine.begin() as conn:
+        org = conn.execute(
+            text(
+                "INSERT INTO organisations (uscc, name_zh, kind, district_code, "
+                "in_city_sub_centre, is_synthetic, created_at) VALUES ('91110105MA00000001', "
+                "'测试银行', 'bank', '110105', false, true, CURRENT_TIMESTAMP) RETURNING id"
+            )
+        ).scalar_one()
+        users = [
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, display_name, password_hash, is_active, "
+                    f"is_synthetic, created_at) VALUES ('m{i}', 'm{i}', '-', true, true, "
+                    "CURRENT_TIMESTAMP) RETURNING id"
+                )
+            ).scalar_one()
+            for i in range(2)
+        ]
+        for user in users:
+            conn.execute(
+                text(
+                    "INSERT INTO memberships (user_id, organisation_id, role) "
+                    f"VALUES ({user}, {org}, 'bank')"
+                )
+            )
+        for read in ("CURRENT_TIMESTAMP", "NULL"):
+            conn.execute(
+                text(
+                    "INSERT INTO notifications (organisation_id, kind, message_zh, message_en, "
+                    f"read_at, created_at) VALUES ({org}, 'k', 'z', 'e', {read}, CURRENT_TIMESTAMP)"
+                )
+            )
+    command.upgrade(cfg, "0006")
+    with database.engine.connect() as conn:
+        reads = conn.execute(text("SELECT user_id FROM notification_reads")).scalars().all()
+    assert sorted(reads) == sorted(users)  # the read one, for both members; the unread one not
+    command.downgrade(cfg, "0005")
+    with database.engine.connect() as conn:
+        flags = conn.execute(text("SELECT read_at IS NOT NULL FROM notifications ORDER BY id"))
+        assert [bool(f) for f in flags.scalars()] == [True, False]
+    command.upgrade(cfg, "head")
+    database.dispose()

@@ -255,5 +255,5 @@ def mark_read(body: MarkReadIn, session: SessionDep, principal: Anyone) -> MarkR
     marked = market.mark_read(session, principal, body.notification_id, body.all)
     session.commit()
     return MarkReadOut(
-        marked=marked, unread=market.unread_count(session, principal.organisation_id)
+        marked=marked, unread=market.unread_count(session, principal.user_id)
     )

@@ -26,7 +26,9 @@ from typing import Annotated, Any
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +47,7 @@ from greenfin.store.models import (
     FinancingDemand,
     Membership,
     Notification,
+    NotificationRead,
     Organisation,
     Product,
     Project,
@@ -1345,34 +1348,36 @@ def record_outcome(
 # --- notifications ----------------------------------------------------------------------------
 
 
-def _notification_out(n: Notification) -> NotificationOut:
+def _notification_out(n: Notification, read_at: datetime | None) -> NotificationOut:
     return NotificationOut(
         id=n.id, kind=n.kind, message_zh=n.message_zh, message_en=n.message_en, link=n.link,
-        read=n.read_at is not None, created_at=n.created_at,
+        read=read_at is not None, created_at=n.created_at,
     )  # fmt: skip
+
+
+def _own_read(user_id: int) -> Any:
+    """Join condition: this user's reading of the notification (each member reads for
+    themselves)."""
+    return and_(NotificationRead.notification_id == Notification.id,
+                NotificationRead.user_id == user_id)  # fmt: skip
 
 
 def list_notifications(
     session: Session, principal: Principal, *, unread_only: bool = False, offset: int = 0,
     limit: int = 50,
 ) -> Page[NotificationOut]:  # fmt: skip
-    """The notifications of the principal's organisation, newest first."""
-    stmt = select(Notification).where(Notification.organisation_id == principal.organisation_id)
+    """The notifications of the principal's organisation, newest first, read or unread for the
+    principal."""
+    stmt = (
+        select(Notification, NotificationRead.read_at)
+        .outerjoin(NotificationRead, _own_read(principal.user_id))
+        .where(Notification.organisation_id == principal.organisation_id)
+    )
     if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
+        stmt = stmt.where(NotificationRead.user_id.is_(None))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(
-        stmt.order_by(Notification.id.desc()).offset(offset).limit(limit)
-    ).scalars()
-    return Page([_notification_out(n) for n in rows], total, offset, limit)
-
-
-def unread_count(session: Session, organisation_id: int) -> int:
-    return session.execute(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.organisation_id == organisation_id, Notification.read_at.is_(None))
-    ).scalar_one()
+    rows = session.execute(stmt.order_by(Notification.id.desc()).offset(offset).limit(limit))
+    return Page([_notification_out(n, read_at) for n, read_at in rows], total, offset, limit)
 
 
 def _unread_stmt(user_id: int) -> Any:
@@ -1381,12 +1386,13 @@ def _unread_stmt(user_id: int) -> Any:
         .select_from(Notification)
         .join(Membership, Membership.organisation_id == Notification.organisation_id)
         .join(User, User.id == Membership.user_id)
-        .where(User.id == user_id, User.is_active.is_(True), Notification.read_at.is_(None))
+        .outerjoin(NotificationRead, _own_read(user_id))
+        .where(User.id == user_id, User.is_active.is_(True), NotificationRead.user_id.is_(None))
     )
 
 
-def unread_count_for_user(session: Session, user_id: int) -> int:
-    """Unread notifications of a user's organisation (0 for an unknown or inactive user)."""
+def unread_count(session: Session, user_id: int) -> int:
+    """A user's unread notifications (0 for an unknown or inactive user)."""
     return session.execute(_unread_stmt(user_id)).scalar_one()
 
 
@@ -1416,22 +1422,32 @@ def mark_read(
     session: Session, principal: Principal, notification_id: int | None = None,
     all_unread: bool = False,
 ) -> int:  # fmt: skip
-    """Mark one notification (of the principal's organisation) or all unread ones as read;
-    returns how many changed. Not ledgered: reading changes nothing that matters."""
+    """Mark one notification (of the principal's organisation) or all of them read *for the
+    principal*; returns how many changed. Colleagues keep their own state. Not ledgered:
+    reading changes nothing that matters."""
     if notification_id is None and not all_unread:
         raise InvalidInput.on("notification_id", "name a notification or ask for all")
-    stmt = update(Notification).where(
-        Notification.organisation_id == principal.organisation_id, Notification.read_at.is_(None)
-    )
+    unread = (
+        select(Notification.id, literal(principal.user_id), literal(_now()))
+        .outerjoin(NotificationRead, _own_read(principal.user_id))
+        .where(Notification.organisation_id == principal.organisation_id,
+               NotificationRead.user_id.is_(None))
+    )  # fmt: skip
     if notification_id is not None:
         found = session.get(Notification, notification_id)
         if found is None or found.organisation_id != principal.organisation_id:
             raise NotFound(f"notification {notification_id} not found")
-        stmt = stmt.where(Notification.id == notification_id)
-    result = session.execute(
-        stmt.values(read_at=_now()).execution_options(synchronize_session=False)
+        unread = unread.where(Notification.id == notification_id)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # a second tab marking the same notifications at once is not an error
+    statement = (
+        insert(NotificationRead)
+        .from_select(["notification_id", "user_id", "read_at"], unread)
+        .on_conflict_do_nothing()
+        .returning(NotificationRead.notification_id)  # counted: rowcount is -1 on psycopg here
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return len(session.execute(statement).all())
 
 
 # --- outcomes for statistics ------------------------------------------------------------------

@@ -430,5 +430,19 @@ class Notification(Base):
     message_zh: Mapped[str] = mapped_column(Text)
     message_en: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(300))
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NotificationRead(Base):
+    """One user's reading of one notification: each member of an organisation reads for
+    themselves (a colleague's click does not clear your badge)."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
