@@ -146,6 +146,18 @@ def _contains(texts: pl.Series, pattern: str) -> np.ndarray:
     return texts.str.contains(f"(?i){pattern}").fill_null(False).to_numpy()
 
 
+def _contains_all(texts: pl.Series, patterns: list[str]) -> np.ndarray:
+    """(texts × patterns) booleans in one Polars query: one plan for every pattern, instead of
+    a query per pattern whose fixed cost dominates a single record (~0.4 ms × 174 rules)."""
+    if not patterns:
+        return np.zeros((len(texts), 0), dtype=bool)
+    frame = pl.DataFrame({"text": texts}).select(
+        pl.col("text").str.contains(f"(?i){pattern}").fill_null(False).alias(f"p{j}")
+        for j, pattern in enumerate(patterns)
+    )
+    return frame.to_numpy().astype(bool).reshape(len(texts), len(patterns))
+
+
 def _normalise_series(texts: pl.Series) -> pl.Series:
     """NFKC-ish normalisation in Polars for large batches: lower-case and full-width ASCII."""
     folded = texts.fill_null("").str.to_lowercase()
@@ -415,8 +427,10 @@ class Screener:
         n = len(texts)
         scores = np.zeros((n, len(self.items)))
         hits: list[list[str]] = [[] for _ in range(n)]
-        for rule_id, pattern, base_code, weight in _phrase_rules():
-            rows = np.flatnonzero(_contains(texts, pattern))
+        rules = _phrase_rules()
+        fired = _contains_all(texts, [pattern for _, pattern, _, _ in rules])
+        for j, (rule_id, _, base_code, weight) in enumerate(rules):
+            rows = np.flatnonzero(fired[:, j])
             if not len(rows):
                 continue
             for code, link_weight in self.transfer.get(base_code, []):
@@ -530,8 +544,10 @@ class Screener:
         later rule that overrides green cues (an explicit negation) replaces an earlier one that
         does not, so "住宅开发…未申报绿色建筑星级" is excluded by the negation, not weighed."""
         reasons: list[tuple[str, bool] | None] = [None] * len(texts)
-        for _, pattern, reason, overrides in _out_of_scope_rules():
-            for r in np.flatnonzero(_contains(texts, pattern)):
+        rules = _out_of_scope_rules()
+        fired = _contains_all(texts, [pattern for _, pattern, _, _ in rules])
+        for j, (_, _, reason, overrides) in enumerate(rules):
+            for r in np.flatnonzero(fired[:, j]):
                 current = reasons[r]
                 if current is None or (overrides and not current[1]):
                     reasons[r] = (reason, overrides)
