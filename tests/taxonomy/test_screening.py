@@ -143,3 +143,12 @@ def test_items_penalised_in_2025_do_not_lift_their_counterparts_in_older_edition
         ["个人购买插电式混合动力汽车贷款"], [None]
     )
     assert (base_final < 0).any()  # the case the projection must ignore is present
+
+
+def test_a_keyword_on_a_leading_item_is_evidence_even_when_another_item_ranks_first():
+    # 渔光互补 names 4.2.2; 多能互补 (4.3.1) may outrank it, but the text is not "without evidence"
+    result = screen(
+        "在2000亩鱼塘上方建设120MW渔光互补电站，采用N型单晶组件（效率22.8%，首年衰减1%）"
+    )
+    assert result.verdict is not Verdict.OUT_OF_SCOPE
+    assert "4.2.2" in [c.code for c in result.candidates]

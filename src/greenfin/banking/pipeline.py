@@ -112,11 +112,13 @@ the banks' own tags, since ``bank_green_tag`` / ``bank_catalogue_code`` /
 Conventions (decisions, documented here)
 ----------------------------------------
 - Platform side green (``accept``): a loan book carries no technical parameters, so the
-  taxonomy engine can confirm no loan from its text alone (``eligible`` needs the technical
-  criteria checked; in practice every matched purpose comes out ``needs_evidence``). The default
-  therefore counts ``needs_evidence`` (the purpose matches a catalogue item, evidence still to be
-  seen) as green; ``accept=("eligible",)`` is the strict reading of ``with_screening``, under
-  which no loan is green. ``screen_verdict`` keeps the difference visible per loan.
+  taxonomy engine confirms a loan (``eligible``) or rejects it on a threshold
+  (``not_eligible``) only where the purpose text itself states the figure the item's criteria
+  need (``greenfin.taxonomy.parameters``: "二星级绿色建筑", "NOx 35mg/m³"); most matched
+  purposes come out ``needs_evidence``. The default therefore counts ``needs_evidence`` (the
+  purpose matches a catalogue item, evidence still to be seen) as green;
+  ``accept=("eligible",)`` is the strict reading of ``with_screening``, under which few loans
+  are green. ``screen_verdict`` keeps the difference visible per loan.
 - Bank side green: ``bank_green_tag`` is true (null counts as not green).
 - Codes agree when the bank's code, mapped into the screening edition through the shipped
   crosswalk when it is of another edition (any linked item), is the platform's code, one of its

@@ -137,8 +137,9 @@ def check_criterion(criterion: Criterion, params: dict[str, Any]) -> CriterionCh
             )
     outcome = Outcome.PASSED if ok else Outcome.FAILED
     verb = "通过" if ok else "未达标"
+    shown = f"{value:g}" if isinstance(value, float) else value
     return CriterionCheck(
-        criterion, outcome, value, f"{criterion.describe()}：实际 {value}，{verb}"
+        criterion, outcome, value, f"{criterion.describe()}：实际 {shown}，{verb}"
     )
 
 

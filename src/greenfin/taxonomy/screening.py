@@ -44,9 +44,11 @@ from greenfin.taxonomy.catalogue import (
     load_catalogue,
 )
 from greenfin.taxonomy.crosswalk import links_between
+from greenfin.taxonomy.parameters import extract_parameters
 from greenfin.taxonomy.text import merged_spans, ngrams, normalise
 
 BASE_EDITION = "green-finance-2025"
+EVIDENCE_DEPTH = 3  # a rule or keyword on one of this many leading items is evidence
 # Word boundary for Latin terms inside Chinese text: Chinese characters count as non-word here,
 # so "emc模式" matches "emc" (a Unicode \b would not see a boundary before 模).
 ASCII_BOUNDARY = r"(?-u:\b)"
@@ -600,19 +602,25 @@ class Screener:
                 "evidence": evidence,
                 "expanded": expanded,
                 "out_of_scope": self._out_of_scope(series),
+                # figures the text itself states (explicit parameters override them)
+                "text_params": extract_parameters(
+                    _normalise_series(pl.Series("text", texts, dtype=pl.String))
+                ),
             },
         )
 
     def _evidence(
         self, final: np.ndarray, raw: np.ndarray, rules: np.ndarray, keywords: np.ndarray
     ) -> np.ndarray:
-        """Per text: does anything beyond weak lexical overlap support its best item? A phrase
-        rule or keyword on that item, or enough lexical evidence overall."""
-        top = final.argmax(axis=1)[:, None]
-        on_top = (np.take_along_axis(rules, top, 1) > 0) | (
-            np.take_along_axis(keywords, top, 1) > 0
+        """Per text: does anything beyond weak lexical overlap support its leading items? A
+        phrase rule or keyword on one of the three best items (the text named an activity of
+        the catalogue, even where another item outranks it), or enough lexical evidence overall."""
+        k = min(EVIDENCE_DEPTH, final.shape[1])
+        leading = np.argpartition(-final, k - 1, axis=1)[:, :k]
+        named = (np.take_along_axis(rules, leading, 1) > 0) | (
+            np.take_along_axis(keywords, leading, 1) > 0
         )
-        return on_top.ravel() | (raw.max(axis=1) >= self.weights.min_raw_bm25)
+        return named.any(axis=1) | (raw.max(axis=1) >= self.weights.min_raw_bm25)
 
     # --- results ------------------------------------------------------------------------------
 
@@ -710,15 +718,26 @@ class Screener:
             return Verdict.OUT_OF_SCOPE, excluded[0], None
         if not diag["evidence"][row]:
             return Verdict.OUT_OF_SCOPE, "描述与目录任何条目都缺乏足够的匹配依据", None
-        params = dict(record.params)
+        read = {k: v for k, v in diag["text_params"][row].items() if k not in record.params}
+        params = {**read, **record.params}
         if record.industry_code:  # criteria may depend on the activity's industry (``when``)
             params.setdefault("gbt4754_code", record.industry_code)
         report = criteria_mod.evaluate(self.edition, top.code, params)
+        used = sorted(
+            {c.criterion.parameter for c in report.checks if c.value is not None} & read.keys()
+        )
+        source = (
+            "（参数读自描述：" + "，".join(f"{k}={_plain(read[k])}" for k in used) + "）"
+            if used else ""
+        )  # fmt: skip
         if report.outcome is criteria_mod.Outcome.FAILED:
-            failed = "；".join(c.message for c in report.failed)
-            return Verdict.NOT_ELIGIBLE, f"技术标准未达标：{failed}", report
+            # one message per bar: the cases of one group often share it (every motor type ≤ 1)
+            bars = {(c.criterion.parameter, c.criterion.operator, c.criterion.threshold): c.message
+                    for c in reversed(report.failed)}  # fmt: skip
+            failed = "；".join(reversed(bars.values()))
+            return Verdict.NOT_ELIGIBLE, f"技术标准未达标：{failed}{source}", report
         if report.outcome is criteria_mod.Outcome.PASSED:
-            return Verdict.ELIGIBLE, "文本匹配且全部适用的技术标准均已通过", report
+            return Verdict.ELIGIBLE, f"文本匹配且全部适用的技术标准均已通过{source}", report
         if report.outcome is criteria_mod.Outcome.UNVERIFIED:
             missing = "、".join(report.missing_parameters) or "所引标准中的阈值"
             return Verdict.NEEDS_EVIDENCE, f"文本匹配，技术标准待核实（缺少：{missing}）", report
@@ -727,6 +746,11 @@ class Screener:
             "文本匹配；目录条件为定性要求，需审核人员核对证明材料",
             report,
         )
+
+
+def _plain(value: Any) -> str:
+    """2.0 → "2", 22.8 → "22.8": figures as the text wrote them."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def explain(
