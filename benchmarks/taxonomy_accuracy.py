@@ -26,6 +26,11 @@ EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 # (eval_set_b_editions.csv). All of it is held out.
 EVAL_B = Path(__file__).parent / "taxonomy" / "eval_set_b.csv"
 EVAL_B_EDITIONS = Path(__file__).parent / "taxonomy" / "eval_set_b_editions.csv"
+# Set C: written and labelled for all three editions by a third independent helper, later still
+# (taxonomy/EVAL_SET_C.md). Since 2026-11-28 (second round) it is the held-out test and set B
+# joins set A as development data.
+EVAL_C = Path(__file__).parent / "taxonomy" / "eval_set_c.csv"
+HELD_OUT = "c"
 EDITIONS = {
     "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),
     "bond-2021": ("bond2021_code", "bond2021_alternatives"),
@@ -42,16 +47,28 @@ def load() -> pl.DataFrame:
 
 def load_b() -> pl.DataFrame:
     """Set B in set A's shape: ``scope`` from ``out_of_scope``, the 2021 / 2019 labels joined from
-    their own file, and every row held out (``split`` = test) so none counts as development."""
+    their own file; ``split`` says whether it is held out (see ``HELD_OUT``)."""
     frame = pl.read_csv(EVAL_B, infer_schema=False).fill_null("")
     editions = pl.read_csv(EVAL_B_EDITIONS, infer_schema=False).fill_null("").drop("note")
     if editions.height != frame.height or editions["id"].to_list() != frame["id"].to_list():
         raise ValueError(f"{EVAL_B_EDITIONS} must list the ids of {EVAL_B} in the same order")
-    return frame.join(editions, on="id", how="left").with_columns(
+    return _as_set(frame.join(editions, on="id", how="left"), "b")
+
+
+def load_c() -> pl.DataFrame:
+    """Set C in set A's shape (all three editions' labels in one file)."""
+    return _as_set(pl.read_csv(EVAL_C, infer_schema=False).fill_null(""), "c")
+
+
+def _as_set(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    return frame.with_columns(
         pl.when(pl.col("out_of_scope") == "1").then(pl.lit("out")).otherwise(pl.lit("in"))
         .alias("scope"),
-        pl.lit("held_out").alias("split"),
+        pl.lit("held_out" if name == HELD_OUT else "development").alias("split"),
     )  # fmt: skip
+
+
+LOADERS = {"a": load, "b": load_b, "c": load_c}
 
 
 def records(frame: pl.DataFrame) -> list[ScreeningInput]:
@@ -89,7 +106,9 @@ def evaluate(
     out_total = out_caught = not_green = false_exclusions = 0
     misses = []
     for row, result in zip(rows, results, strict=True):
-        if row["scope"] == "out":
+        # out of scope for this edition: a row outside the 2025 catalogue may still carry an
+        # older edition's code (set C: e.g. a coal-unit flexibility retrofit, 2019 3.4.4)
+        if row["scope"] == "out" and not row[gold_col]:
             out_total += 1
             out_caught += result.verdict is Verdict.OUT_OF_SCOPE
             # a record that fails a catalogue threshold is also told it is not green
@@ -106,7 +125,8 @@ def evaluate(
             "test"
             if row.get("split") == "held_out"
             else "dev"
-            if int("".join(ch for ch in row["id"] if ch.isdigit()) or 0) % 2 == 0
+            if row.get("split") == "development"
+            or int("".join(ch for ch in row["id"] if ch.isdigit()) or 0) % 2 == 0
             else "test"
         )
         hit1, hit3 = codes[0] in accepted, bool(accepted & set(codes[:3]))
@@ -142,10 +162,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--edition", choices=list(EDITIONS))
-    parser.add_argument("--set", choices=["a", "b"], default="a", help="b: the independent set")
+    parser.add_argument("--set", choices=list(LOADERS), default="a",
+                        help=f"a, b: development; {HELD_OUT}: held out")  # fmt: skip
     args = parser.parse_args()
-    frame = load_b() if args.set == "b" else load()
-    print(f"evaluation set {args.set}: {frame.height} rows ({EVAL_B if args.set == 'b' else EVAL})")
+    frame = LOADERS[args.set]()
+    print(f"evaluation set {args.set}: {frame.height} rows"
+          + (" (held out)" if args.set == HELD_OUT else " (development)"))  # fmt: skip
     for edition in [args.edition] if args.edition else list(EDITIONS):
         print(json.dumps(evaluate(frame, edition, args.misses), ensure_ascii=False))
         baseline = evaluate(frame, edition, plain=True)
