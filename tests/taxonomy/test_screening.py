@@ -152,3 +152,39 @@ def test_a_keyword_on_a_leading_item_is_evidence_even_when_another_item_ranks_fi
     )
     assert result.verdict is not Verdict.OUT_OF_SCOPE
     assert "4.2.2" in [c.code for c in result.candidates]
+
+
+def test_working_capital_to_make_a_named_green_product_is_in_scope():
+    result = screen(
+        "工业炉窑企业申请流动资金，用于生产蓄热式燃烧铝熔炼炉（高温空气燃烧+烟气余热回收）"
+    )
+    assert result.verdict is not Verdict.OUT_OF_SCOPE
+    assert screen("补充日常经营流动资金").verdict is Verdict.OUT_OF_SCOPE
+    # …but a green collateral does not make coal purchases green
+    coal = screen("以碳排放配额质押，贷款用于燃煤电厂购煤等日常流动资金")
+    assert coal.verdict is Verdict.OUT_OF_SCOPE
+
+
+def test_an_exclusion_can_apply_to_one_edition_only():
+    # the 2025 catalogue has no gas transmission item; the 2021 one keeps 3.2.3.3
+    text = "省级天然气长输管道建设，全长210公里"
+    assert screen(text).verdict is Verdict.OUT_OF_SCOPE
+    assert "2025年版目录" in screen(text).reason
+    assert "2025年版目录" not in screen(text, edition="bond-2021").reason
+
+
+def test_plug_in_hybrid_purchase_is_matched_then_rejected_by_the_powertrain_criterion():
+    result = screen("个人购置插电式混合动力SUV（PHEV），车价32万元，首付30%")
+    assert result.candidates[0].code == "9.1.1"
+    assert result.verdict is Verdict.NOT_ELIGIBLE and "vehicle_type=phev" in result.reason
+
+
+def test_stated_lack_of_certification_is_out_of_scope():
+    assert screen("新发地市场蔬菜批发商户周转（无绿色食品认证）").verdict is Verdict.OUT_OF_SCOPE
+
+
+def test_selling_certified_products_is_trade_not_certification_service():
+    codes = [
+        c.code for c in screen("电商店铺销售获绿色产品认证、节能产品认证的灯具和小家电").candidates
+    ]
+    assert codes[0].startswith("8.") and "7.5.2" not in codes[:1]

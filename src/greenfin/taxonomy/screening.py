@@ -306,11 +306,28 @@ def weights_for(edition: str) -> ScreeningWeights:
     return replace(ScreeningWeights(), **tuned)
 
 
+@dataclass(frozen=True)
+class ExclusionRule:
+    rule_id: str
+    pattern: str
+    reason_zh: str
+    overrides: bool  # beats every green cue (an explicit negation)
+    yields_to_keywords: bool  # loses to a practitioner keyword too, not only to a phrase rule
+
+
 @cache
-def _out_of_scope_rules() -> tuple[tuple[str, str, str, bool], ...]:
+def _out_of_scope_rules(edition: str) -> tuple[ExclusionRule, ...]:
+    """The exclusion rules that apply to ``edition`` (an empty ``editions`` means every one)."""
     return tuple(
-        (r["rule_id"], r["pattern"], r["reason_zh"], r.get("overrides_green_cues") == "true")
+        ExclusionRule(
+            r["rule_id"],
+            r["pattern"],
+            r["reason_zh"],
+            overrides=r.get("overrides_green_cues") == "true",
+            yields_to_keywords=r.get("yields_to_keywords") == "true",
+        )
         for r in cached_rows("out_of_scope_rules.csv")
+        if not r.get("editions") or edition in r["editions"].split("|")
     )
 
 
@@ -541,18 +558,18 @@ class Screener:
                 out[r] = vectors[code]
         return out
 
-    def _out_of_scope(self, texts: pl.Series) -> list[tuple[str, bool] | None]:
-        """Per text: (reason, overrides green cues) of the first exclusion rule that fires; a
-        later rule that overrides green cues (an explicit negation) replaces an earlier one that
-        does not, so "住宅开发…未申报绿色建筑星级" is excluded by the negation, not weighed."""
-        reasons: list[tuple[str, bool] | None] = [None] * len(texts)
-        rules = _out_of_scope_rules()
-        fired = _contains_all(texts, [pattern for _, pattern, _, _ in rules])
-        for j, (_, _, reason, overrides) in enumerate(rules):
+    def _out_of_scope(self, texts: pl.Series) -> list[ExclusionRule | None]:
+        """Per text: the first exclusion rule that fires; a later rule that overrides green cues
+        (an explicit negation) replaces an earlier one that does not, so "住宅开发…未申报绿色建筑
+        星级" is excluded by the negation, not weighed."""
+        reasons: list[ExclusionRule | None] = [None] * len(texts)
+        rules = _out_of_scope_rules(self.edition)
+        fired = _contains_all(texts, [rule.pattern for rule in rules])
+        for j, rule in enumerate(rules):
             for r in np.flatnonzero(fired[:, j]):
                 current = reasons[r]
-                if current is None or (overrides and not current[1]):
-                    reasons[r] = (reason, overrides)
+                if current is None or (rule.overrides and not current.overrides):
+                    reasons[r] = rule
         return reasons
 
     def score(
@@ -712,10 +729,16 @@ class Screener:
         row: int,
     ) -> tuple[Verdict, str, criteria_mod.CriteriaReport | None]:
         top = candidates[0]
-        excluded = diag["out_of_scope"][row]
-        # an exclusion rule loses only to a high-precision phrase rule (keywords are broader)
-        if excluded and (excluded[1] or not top.rules):
-            return Verdict.OUT_OF_SCOPE, excluded[0], None
+        excluded: ExclusionRule | None = diag["out_of_scope"][row]
+        # an exclusion rule loses only to a high-precision phrase rule (keywords are broader),
+        # or, where the rule says so, to a keyword of the best item ("流动资金，用于生产…锅炉")
+        named = bool(top.rules) or (
+            excluded is not None
+            and excluded.yields_to_keywords
+            and diag["keywords"][row, self.position[top.code]] > 0
+        )
+        if excluded and (excluded.overrides or not named):
+            return Verdict.OUT_OF_SCOPE, excluded.reason_zh, None
         if not diag["evidence"][row]:
             return Verdict.OUT_OF_SCOPE, "描述与目录任何条目都缺乏足够的匹配依据", None
         read = {k: v for k, v in diag["text_params"][row].items() if k not in record.params}
