@@ -6,7 +6,7 @@ labelled parameters are what a perfect reader would find. For every parameter th
 labelled but not found (missed), and found where the row has no label (extra: a label omission
 or a false reading; listed for the development set).
 
-    python benchmarks/parameter_extraction.py [--set a|b] [--show]
+    python benchmarks/parameter_extraction.py [--set a|b|c] [--show]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import argparse
 import json
 from collections import Counter
 
-from benchmarks.taxonomy_accuracy import load, load_b
+from benchmarks.taxonomy_accuracy import HELD_OUT, LOADERS
 from greenfin.taxonomy.parameters import extract_parameters, parameter_patterns
 from greenfin.taxonomy.screening import _normalise_series
 
@@ -31,10 +31,10 @@ def same(found: object, labelled: object) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--set", choices=["a", "b"], default="a")
-    parser.add_argument("--show", action="store_true", help="list wrong/missed/extra (set A only)")
+    parser.add_argument("--set", choices=list(LOADERS), default="a")
+    parser.add_argument("--show", action="store_true", help="list wrong/missed/extra (not set C)")
     args = parser.parse_args()
-    frame = load_b() if args.set == "b" else load()
+    frame = LOADERS[args.set]()
     readable = {p.parameter for p in parameter_patterns()}
     texts = frame.select((frame["name"] + "。" + frame["description"]).alias("t"))["t"]
     found_all = extract_parameters(_normalise_series(texts))
@@ -53,7 +53,7 @@ def main() -> None:
             else:
                 continue
             counts[(key, outcome)] += 1
-            if args.show and args.set == "a" and outcome != "correct":
+            if args.show and args.set != HELD_OUT and outcome != "correct":
                 print(f"  {outcome:7} {row['id']} {key}: found {found.get(key)!r} "
                       f"labelled {labelled.get(key)!r} | {row['description'][:60]}")  # fmt: skip
     outcomes = ("correct", "wrong", "missed", "extra")

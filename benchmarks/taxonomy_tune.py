@@ -1,9 +1,9 @@
-"""Tune the scoring weights of each edition on evaluation set A (the development set).
+"""Tune the scoring weights of each edition on the development sets (A and B).
 
 Random search over the non-index weights of ``ScreeningWeights``; the best set per edition is
 written to ``src/greenfin/reference/data/taxonomy/screening_weights.csv`` (weights are data).
-Until 2026-11-28 only set A's even ids were tuned on and its odd ids held out; since then all of
-set A is development data and the independent set B (``--set b`` of taxonomy_accuracy.py) is the
+Until 2026-11-28 only set A's even ids were tuned on and its odd ids held out; since then sets A
+and B are development data and the independent set C (``--set c`` of taxonomy_accuracy.py) is the
 held-out test, never read here. A candidate must beat the current weights by ``--margin`` on
 the objective, so that noise on ~400 rows does not move them.
 
@@ -18,7 +18,9 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.taxonomy_accuracy import EDITIONS, evaluate, load
+import polars as pl
+
+from benchmarks.taxonomy_accuracy import EDITIONS, evaluate, load, load_b
 from greenfin.taxonomy.screening import ScreeningWeights, screener
 
 OUT = Path(__file__).parents[1] / "src/greenfin/reference/data/taxonomy/screening_weights.csv"
@@ -37,6 +39,16 @@ SPACE = {
 }
 
 
+COLUMNS = ["id", "name", "description", "industry_code", "params_json", "scope", *[
+    column for pair in EDITIONS.values() for column in pair
+]]  # fmt: skip
+
+
+def development_set() -> pl.DataFrame:
+    """Sets A and B (development since 2026-11-28; set C is held out and never read here)."""
+    return pl.concat([load().select(COLUMNS), load_b().select(COLUMNS)])
+
+
 def objective(result: dict) -> float:
     return result["all_top1"] + 0.5 * result["all_top3"]
 
@@ -45,7 +57,7 @@ def tune(
     edition: str, trials: int, margin: float, seed: int = 1
 ) -> tuple[ScreeningWeights, dict, dict]:
     """(best weights, their result on set A, the starting weights' result on set A)."""
-    frame = load()
+    frame = development_set()
     engine = screener(edition)
     base = engine.weights
     rng = random.Random(seed)
@@ -68,15 +80,17 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=0.005)
     args = parser.parse_args()
     rows = []
+    changed = False
     # 2025 first: the other editions project its scores, so they are tuned on its new weights
     for edition in EDITIONS:
         weights, best, start = tune(edition, args.trials, args.margin)
-        print(edition, "set A from", start["all_top1"], start["all_top3"],
+        changed |= best is not start  # the same object when nothing beat the margin
+        print(edition, "sets A+B from", start["all_top1"], start["all_top3"],
               "to", best["all_top1"], best["all_top3"])  # fmt: skip
         for name in SPACE:
             source = (
                 f"benchmarks/taxonomy_tune.py, random search ({args.trials} trials) "
-                "on evaluation set A (benchmarks/taxonomy/eval_set.csv), 2026-11-28"
+                "on evaluation sets A and B (benchmarks/taxonomy/), 2026-11-28"
             )
             rows.append(
                 {
@@ -86,7 +100,9 @@ def main() -> None:
                     "source": source,
                 }
             )
-    if args.write:
+    if args.write and not changed:
+        print("no edition's weights beat the margin: the weights file (and its sources) unchanged")
+    elif args.write:
         with OUT.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=["edition", "parameter", "value", "source"])
             writer.writeheader()
