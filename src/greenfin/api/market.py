@@ -254,6 +254,4 @@ def mark_read(body: MarkReadIn, session: SessionDep, principal: Anyone) -> MarkR
     """Mark one notification (``notification_id``) or all (``all: true``) as read."""
     marked = market.mark_read(session, principal, body.notification_id, body.all)
     session.commit()
-    return MarkReadOut(
-        marked=marked, unread=market.unread_count(session, principal.user_id)
-    )
+    return MarkReadOut(marked=marked, unread=market.unread_count(session, principal.user_id))
