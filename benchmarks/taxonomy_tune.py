@@ -56,7 +56,7 @@ def objective(result: dict) -> float:
 def tune(
     edition: str, trials: int, margin: float, seed: int = 1
 ) -> tuple[ScreeningWeights, dict, dict]:
-    """(best weights, their result on set A, the starting weights' result on set A)."""
+    """(best weights, their result on the development sets, the starting weights' result)."""
     frame = development_set()
     engine = screener(edition)
     base = engine.weights
@@ -79,30 +79,27 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--margin", type=float, default=0.005)
     args = parser.parse_args()
-    rows = []
-    changed = False
+    with OUT.open(encoding="utf-8", newline="") as handle:
+        current = list(csv.DictReader(handle))
+    rows: list[dict[str, object]] = []
     # 2025 first: the other editions project its scores, so they are tuned on its new weights
     for edition in EDITIONS:
         weights, best, start = tune(edition, args.trials, args.margin)
-        changed |= best is not start  # the same object when nothing beat the margin
         print(edition, "sets A+B from", start["all_top1"], start["all_top3"],
               "to", best["all_top1"], best["all_top3"])  # fmt: skip
-        for name in SPACE:
-            source = (
-                f"benchmarks/taxonomy_tune.py, random search ({args.trials} trials) "
-                "on evaluation sets A and B (benchmarks/taxonomy/), 2026-11-28"
-            )
-            rows.append(
-                {
-                    "edition": edition,
-                    "parameter": name,
-                    "value": getattr(weights, name),
-                    "source": source,
-                }
-            )
-    if args.write and not changed:
-        print("no edition's weights beat the margin: the weights file (and its sources) unchanged")
-    elif args.write:
+        if best is start:  # nothing beat the margin: keep the edition's rows and provenance
+            rows.extend(r for r in current if r["edition"] == edition)
+            continue
+        source = (
+            f"benchmarks/taxonomy_tune.py, random search ({args.trials} trials) "
+            "on evaluation sets A and B (benchmarks/taxonomy/), 2026-11-28"
+        )
+        rows.extend(
+            {"edition": edition, "parameter": name, "value": getattr(weights, name),
+             "source": source}
+            for name in SPACE
+        )  # fmt: skip
+    if args.write:
         with OUT.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=["edition", "parameter", "value", "source"])
             writer.writeheader()

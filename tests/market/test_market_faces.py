@@ -156,3 +156,29 @@ def test_web_notifications_badge_and_mark_read(demo_client):
         assert response.status_code == 303
     assert 'id="unread-badge"' not in demo_client.get("/home").text
     assert 'data-read="false"' not in demo_client.get("/notifications").text
+
+
+def test_web_badge_and_read_state_are_per_user(demo_client, demo_db):
+    """Two members of one organisation (the demo admin and regulator share one): one reading a
+    notification leaves the other's badge and list unread."""
+    from greenfin.store.models import Notification
+
+    with demo_db.session() as session:
+        note = Notification(
+            organisation_id=org_of(demo_db, "demo-regulator"), kind="test.note",
+            message_zh="测试通知（每人各自已读）", message_en="per-user test note",
+        )  # fmt: skip
+        session.add(note)
+        session.commit()
+        note_id = note.id
+    web_login(demo_client, "demo-admin")
+    page = demo_client.get("/notifications").text
+    assert 'data-read="false"' in page and 'id="unread-badge"' in demo_client.get("/home").text
+    form = {"csrf_token": csrf_from(page), "notification_id": str(note_id)}
+    response = demo_client.post("/notifications/read", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    assert "测试通知（每人各自已读）" in demo_client.get("/notifications").text
+    assert "测试通知（每人各自已读）" not in demo_client.get("/notifications?unread=1").text
+    web_login(demo_client, "demo-regulator")
+    assert "测试通知（每人各自已读）" in demo_client.get("/notifications?unread=1").text
+    assert 'id="unread-badge"' in demo_client.get("/home").text

@@ -170,7 +170,8 @@ def test_an_exclusion_can_apply_to_one_edition_only():
     text = "省级天然气长输管道建设，全长210公里"
     assert screen(text).verdict is Verdict.OUT_OF_SCOPE
     assert "2025年版目录" in screen(text).reason
-    assert "2025年版目录" not in screen(text, edition="bond-2021").reason
+    older = screen(text, edition="bond-2021")
+    assert older.verdict is not Verdict.OUT_OF_SCOPE and "2025年版目录" not in older.reason
 
 
 def test_plug_in_hybrid_purchase_is_matched_then_rejected_by_the_powertrain_criterion():
@@ -188,3 +189,21 @@ def test_selling_certified_products_is_trade_not_certification_service():
         c.code for c in screen("电商店铺销售获绿色产品认证、节能产品认证的灯具和小家电").candidates
     ]
     assert codes[0].startswith("8.") and "7.5.2" not in codes[:1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "采购煤矸石综合利用生产线设备",  # 购煤 inside 采购煤矸石
+        "购置选矿机及尾矿综合利用设备",  # 矿机 inside 选矿机
+        "采购储能系统替代柴油发电机供电",  # replacing a diesel generator
+        "改造前能耗未达标，改造后达到绿色建筑二星级",  # 未达 in another clause
+    ],
+)
+def test_overriding_exclusions_do_not_fire_on_green_look_alikes(text):
+    assert screen(text).verdict is not Verdict.OUT_OF_SCOPE
+
+
+def test_an_ordinary_car_loan_is_not_green():
+    assert screen("车贷，首付30%，分期36个月").verdict is Verdict.OUT_OF_SCOPE
+    assert screen("汽车销售公司流动资金，用于购车").verdict is Verdict.OUT_OF_SCOPE

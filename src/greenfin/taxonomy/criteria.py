@@ -111,6 +111,13 @@ def _matches_when(when: str, params: dict[str, Any]) -> bool:
     return True
 
 
+def plain_number(value: Any) -> str:
+    """A figure as a person writes it: 2.0 → "2", 22.8 → "22.8", 1234567.0 → "1234567"."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    return str(value)
+
+
 def check_criterion(criterion: Criterion, params: dict[str, Any]) -> CriterionCheck:
     if not _matches_when(criterion.when, params):
         return CriterionCheck(criterion, Outcome.NOT_APPLICABLE, None, "条件不适用")
@@ -137,7 +144,7 @@ def check_criterion(criterion: Criterion, params: dict[str, Any]) -> CriterionCh
             )
     outcome = Outcome.PASSED if ok else Outcome.FAILED
     verb = "通过" if ok else "未达标"
-    shown = f"{value:g}" if isinstance(value, float) else value
+    shown = plain_number(value)
     return CriterionCheck(
         criterion, outcome, value, f"{criterion.describe()}：实际 {shown}，{verb}"
     )

@@ -4,7 +4,10 @@ A loan purpose or project text often states the figure a catalogue criterion nee
 "组件效率22.8%", "二星级绿色建筑", "纯电动公交车"). Reading them lets the criteria decide
 (``eligible`` / ``not_eligible``) where the record carries no parameter columns. The patterns are
 data (``parameter_patterns.csv``: one regular expression per row, the first capture group is the
-value, or a fixed ``value`` for categories; the first row of a parameter that matches wins).
+value, or a fixed ``value`` for categories; the first row of a parameter that matches wins; an
+``unless`` regex found in the text stops a row, e.g. when the text names the equipment it
+replaces). Clauses end at commas, full stops and semicolons — half- and full-width, since the
+text is normalised to half-width first.
 Parameters given explicitly always override what is read from the text.
 
 Everything here is columnar: one Polars query over a batch of texts.
@@ -19,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from greenfin.reference.taxonomy import cached_rows
+from greenfin.taxonomy.text import ascii_boundaries
 
 CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "one": "1", "two": "2", "three": "3"}
 
@@ -28,12 +32,18 @@ class ParameterPattern:
     parameter: str
     pattern: str
     value: str  # fixed value for a category; empty: the first capture group is the value
+    unless: str  # a regex that, found anywhere in the text, stops this row from reading
 
 
 @cache
 def parameter_patterns() -> tuple[ParameterPattern, ...]:
     return tuple(
-        ParameterPattern(r["parameter"], r["pattern"], r["value"])
+        ParameterPattern(
+            r["parameter"],
+            ascii_boundaries(r["pattern"]),
+            r["value"],
+            ascii_boundaries(r.get("unless", "")),
+        )
         for r in cached_rows("parameter_patterns.csv")
     )
 
@@ -52,10 +62,13 @@ def _column(rows: list[ParameterPattern], numeric: bool) -> pl.Expr:
     for row in rows:
         pattern = f"(?i){row.pattern}"
         if row.value:
-            candidates.append(pl.when(text.str.contains(pattern)).then(pl.lit(row.value)))
+            value = pl.when(text.str.contains(pattern)).then(pl.lit(row.value))
         else:
             captured = text.str.extract(pattern, 1).replace(CHINESE_DIGITS)
-            candidates.append(captured.cast(pl.Float64, strict=False) if numeric else captured)
+            value = captured.cast(pl.Float64, strict=False) if numeric else captured
+        if row.unless:  # e.g. the motors being replaced, not the ones installed
+            value = pl.when(text.str.contains(f"(?i){row.unless}")).then(None).otherwise(value)
+        candidates.append(value)
     return pl.coalesce(candidates)
 
 

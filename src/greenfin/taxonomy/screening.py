@@ -45,13 +45,10 @@ from greenfin.taxonomy.catalogue import (
 )
 from greenfin.taxonomy.crosswalk import links_between
 from greenfin.taxonomy.parameters import extract_parameters
-from greenfin.taxonomy.text import merged_spans, ngrams, normalise
+from greenfin.taxonomy.text import ascii_boundaries, merged_spans, ngrams, normalise
 
 BASE_EDITION = "green-finance-2025"
 EVIDENCE_DEPTH = 3  # a rule or keyword on one of this many leading items is evidence
-# Word boundary for Latin terms inside Chinese text: Chinese characters count as non-word here,
-# so "emc模式" matches "emc" (a Unicode \b would not see a boundary before 模).
-ASCII_BOUNDARY = r"(?-u:\b)"
 
 
 class Verdict(StrEnum):
@@ -177,9 +174,11 @@ def _shadowed_terms() -> pl.DataFrame:
 
 
 def _longest_matches(found: pl.Series) -> pl.Series:
-    """Per text, the dictionary terms found, without those only seen inside a longer term that
-    was also found (maximum matching): "离心风机" (a fan) must not also expand as "风机" (which
-    practitioners also use for a wind turbine)."""
+    """Per text, the dictionary terms found, without any term contained in a longer term that
+    was also found (maximum matching by term, not by position): "离心风机" (a fan) must not also
+    expand as "风机" (which practitioners also use for a wind turbine). Known limit: a short term
+    that also stands alone elsewhere in the same text is dropped too ("风机基础…离心风机"); the
+    longer terms' expansions usually carry its meaning (光伏电站 → 太阳能光伏发电设施建设运营)."""
     terms = (
         pl.DataFrame({"zh": found}).with_row_index("row").explode("zh").drop_nulls("zh")
         .unique(["row", "zh"], maintain_order=True)
@@ -187,12 +186,13 @@ def _longest_matches(found: pl.Series) -> pl.Series:
     shadowed = terms.join(_shadowed_terms(), on="zh").join(
         terms.rename({"zh": "long"}), on=["row", "long"], how="semi"
     )
-    kept = terms.join(shadowed.select("row", "zh"), on=["row", "zh"], how="anti")
+    kept = terms.join(
+        shadowed.select("row", "zh"), on=["row", "zh"], how="anti", maintain_order="left"
+    )
     grouped = kept.group_by("row", maintain_order=True).agg("zh")
     return (
         pl.DataFrame({"row": pl.arange(0, len(found), eager=True, dtype=pl.UInt32)})
-        .join(grouped, on="row", how="left")
-        .sort("row")["zh"]
+        .join(grouped, on="row", how="left", maintain_order="left")["zh"]
         .fill_null([])
     )
 
@@ -228,7 +228,7 @@ USE_CUE = "use"  # buying to use: favours project and consumption items
 @cache
 def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
     return tuple(
-        (ActivityKind(r["kind"]), r["pattern"])
+        (ActivityKind(r["kind"]), ascii_boundaries(r["pattern"]))
         for r in cached_rows("activity_cues.csv")
         if r["kind"] != USE_CUE
     )
@@ -236,7 +236,11 @@ def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
 
 @cache
 def _use_cue() -> str:
-    return "|".join(r["pattern"] for r in cached_rows("activity_cues.csv") if r["kind"] == USE_CUE)
+    return "|".join(
+        ascii_boundaries(r["pattern"])
+        for r in cached_rows("activity_cues.csv")
+        if r["kind"] == USE_CUE
+    )
 
 
 @cache
@@ -244,7 +248,7 @@ def _phrase_rules() -> tuple[tuple[str, str, str, float], ...]:
     return tuple(
         (
             r["rule_id"],
-            r["pattern"].replace(r"\b", ASCII_BOUNDARY),
+            ascii_boundaries(r["pattern"]),
             r["item_code"],
             float(r["weight"]),
         )
@@ -321,7 +325,7 @@ def _out_of_scope_rules(edition: str) -> tuple[ExclusionRule, ...]:
     return tuple(
         ExclusionRule(
             r["rule_id"],
-            r["pattern"],
+            ascii_boundaries(r["pattern"]),
             r["reason_zh"],
             overrides=r.get("overrides_green_cues") == "true",
             yields_to_keywords=r.get("yields_to_keywords") == "true",
@@ -755,9 +759,11 @@ class Screener:
         )  # fmt: skip
         if report.outcome is criteria_mod.Outcome.FAILED:
             # one message per bar: the cases of one group often share it (every motor type ≤ 1)
-            bars = {(c.criterion.parameter, c.criterion.operator, c.criterion.threshold): c.message
-                    for c in reversed(report.failed)}  # fmt: skip
-            failed = "；".join(reversed(bars.values()))
+            bars: dict[tuple[str, str, str], str] = {}
+            for c in report.failed:
+                key = (c.criterion.parameter, c.criterion.operator, c.criterion.threshold)
+                bars.setdefault(key, c.message)
+            failed = "；".join(bars.values())
             return Verdict.NOT_ELIGIBLE, f"技术标准未达标：{failed}{source}", report
         if report.outcome is criteria_mod.Outcome.PASSED:
             return Verdict.ELIGIBLE, f"文本匹配且全部适用的技术标准均已通过{source}", report
@@ -772,8 +778,8 @@ class Screener:
 
 
 def _plain(value: Any) -> str:
-    """2.0 → "2", 22.8 → "22.8": figures as the text wrote them."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """2.0 → "2", 22.8 → "22.8", 1234567.0 → "1234567": figures as the text wrote them."""
+    return criteria_mod.plain_number(value)
 
 
 def explain(

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Word boundary for Latin terms inside Chinese text in Polars (Rust) regexes: Chinese characters
+# count as non-word here, so "emc模式" matches "emc" (a Unicode \b would not see a boundary
+# before 模). Data files write \b; ``ascii_boundaries`` swaps it in.
+ASCII_BOUNDARY = r"(?-u:\b)"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _RUNS = re.compile(rf"[{_CJK}]+|[a-z][a-z0-9\-]*")
 # Characters that carry no topical meaning on their own inside project descriptions.
@@ -61,3 +65,8 @@ def merged_spans(text: str, grams: set[str]) -> list[str]:
         if len(span) >= 2 and span not in seen:
             seen.append(span)
     return seen
+
+
+def ascii_boundaries(pattern: str) -> str:
+    """A data file's regex with every ``\\b`` as an ASCII word boundary (see ``ASCII_BOUNDARY``)."""
+    return pattern.replace(r"\b", ASCII_BOUNDARY)

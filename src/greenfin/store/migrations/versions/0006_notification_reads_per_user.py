@@ -1,9 +1,12 @@
 """notifications are read per user
 
 ``notifications.read_at`` (one flag for the whole organisation: a colleague's click cleared
-everyone's badge) becomes ``notification_reads`` (notification, user, read_at). Existing reads
-carry over to every member the organisation had when the notification was read — the closest
-reading of the old flag — and the downgrade keeps the earliest reading as the flag.
+everyone's badge) becomes ``notification_reads`` (notification, user, read_at). A notification
+read before the migration counts as read for every member the organisation has *at migration
+time* (inactive ones included; the old flag did not say who read it), and the downgrade keeps
+the earliest reading as the flag. On SQLite the batch drop of ``read_at`` recreates the table;
+that is safe only because migrations run with foreign keys off (``env.py``), otherwise the
+implicit DELETE would cascade into the reads just copied.
 
 Revision ID: 0006
 Revises: 0005
