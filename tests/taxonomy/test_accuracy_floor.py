@@ -16,9 +16,9 @@ FLOORS = {  # (top-1, top-3) on all labelled rows, a little below the accepted m
     ("b", "green-finance-2025"): (0.90, 0.97),
     ("b", "bond-2021"): (0.85, 0.93),
     ("b", "industry-2019"): (0.83, 0.93),
-    ("c", "green-finance-2025"): (0.86, 0.94),
-    ("c", "bond-2021"): (0.83, 0.94),
-    ("c", "industry-2019"): (0.82, 0.93),
+    ("c", "green-finance-2025"): (0.89, 0.96),
+    ("c", "bond-2021"): (0.85, 0.96),
+    ("c", "industry-2019"): (0.84, 0.95),
 }
 # out_of_scope or not_eligible on the non-green rows
 NOT_GREEN_RECALL_FLOOR = {"a": 0.9, "b": 0.8, "c": 0.5}
