@@ -17,7 +17,7 @@ from collections import Counter
 
 from benchmarks.taxonomy_accuracy import HELD_OUT, LOADERS
 from greenfin.taxonomy.parameters import extract_parameters, parameter_patterns
-from greenfin.taxonomy.screening import _normalise_series
+from greenfin.taxonomy.text import normalise_series
 
 
 def same(found: object, labelled: object) -> bool:
@@ -37,7 +37,7 @@ def main() -> None:
     frame = LOADERS[args.set]()
     readable = {p.parameter for p in parameter_patterns()}
     texts = frame.select((frame["name"] + "。" + frame["description"]).alias("t"))["t"]
-    found_all = extract_parameters(_normalise_series(texts))
+    found_all = extract_parameters(normalise_series(texts))
     counts: Counter[tuple[str, str]] = Counter()
     for row, found in zip(frame.iter_rows(named=True), found_all, strict=True):
         labelled = {

@@ -5,11 +5,12 @@ import pytest
 
 from greenfin.reference.taxonomy import cached_rows
 from greenfin.taxonomy.parameters import extract_parameters, parameter_patterns
-from greenfin.taxonomy.screening import ScreeningInput, Verdict, _normalise_series, screener
+from greenfin.taxonomy.screening import ScreeningInput, Verdict, screener
+from greenfin.taxonomy.text import normalise_series
 
 
 def read(text: str) -> dict:
-    return extract_parameters(_normalise_series(pl.Series([text])))[0]
+    return extract_parameters(normalise_series(pl.Series([text])))[0]
 
 
 @pytest.mark.parametrize(

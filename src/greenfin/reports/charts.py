@@ -10,7 +10,7 @@ zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"
@@ -86,6 +86,32 @@ def _legend(series: Sequence[tuple[str, Values]], x: float, y: float) -> list[st
     return out
 
 
+def _value_grid(
+    low: float,
+    high: float,
+    step: float,
+    y_of: Callable[[float], float],
+    left: float,
+    right_edge: float,
+    top: float,
+    unit: str,
+) -> list[str]:
+    """Horizontal grid lines with their values on the left, and the unit above the axis."""
+    out = []
+    tick = low
+    while tick <= high + step / 2:
+        y = y_of(tick)
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{right_edge}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        out.append(_text(left - 6, y + 3, _fmt(tick), size=9, anchor="end", fill=AXIS))
+        tick += step
+    if unit:
+        out.append(_text(4, top - 6, unit, size=9, anchor="start", fill=AXIS))
+    return out
+
+
 def bar_chart(
     labels: Sequence[str],
     series: Sequence[tuple[str, Values]],
@@ -101,15 +127,7 @@ def bar_chart(
     plot_w, plot_h = width - left - right, height - top - bottom
     y_of = lambda v: top + plot_h * (high - v) / (high - low)  # noqa: E731
     body: list[str] = _legend(series, left, 32)
-    tick = low
-    while tick <= high + step / 2:
-        y = y_of(tick)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
-        body.append(_text(left - 6, y + 3, _fmt(tick), size=9, anchor="end", fill=AXIS))
-        tick += step
-    if unit:
-        body.append(_text(4, top - 6, unit, size=9, anchor="start", fill=AXIS))
+    body += _value_grid(low, high, step, y_of, left, width - right, top, unit)
     n = max(len(labels), 1)
     group_w = plot_w / n
     bar_w = min(48.0, group_w * 0.8 / max(len(series), 1))
@@ -186,15 +204,7 @@ def line_chart(
     x_of = lambda i: left + (plot_w * (i + 0.5) / n)  # noqa: E731
     y_of = lambda v: top + plot_h * (high - v) / (high - low)  # noqa: E731
     body: list[str] = _legend(series, left, 32)
-    tick = low
-    while tick <= high + step / 2:
-        y = y_of(tick)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
-        body.append(_text(left - 6, y + 3, _fmt(tick), size=9, anchor="end", fill=AXIS))
-        tick += step
-    if unit:
-        body.append(_text(4, top - 6, unit, size=9, anchor="start", fill=AXIS))
+    body += _value_grid(low, high, step, y_of, left, width - right, top, unit)
     every = max(1, math.ceil(len(labels) / 8))
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import polars as pl
+
 # Word boundary for Latin terms inside Chinese text in Polars (Rust) regexes: Chinese characters
 # count as non-word here, so "emc模式" matches "emc" (a Unicode \b would not see a boundary
 # before 模). Data files write \b; ``ascii_boundaries`` swaps it in.
@@ -70,3 +72,12 @@ def merged_spans(text: str, grams: set[str]) -> list[str]:
 def ascii_boundaries(pattern: str) -> str:
     """A data file's regex with every ``\\b`` as an ASCII word boundary (see ``ASCII_BOUNDARY``)."""
     return pattern.replace(r"\b", ASCII_BOUNDARY)
+
+
+def normalise_series(texts: pl.Series) -> pl.Series:
+    """``normalise`` for a Polars column (large batches): lower-case, full-width ASCII and
+    the ideographic space to half-width."""
+    folded = texts.fill_null("").str.to_lowercase()
+    full = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+    half = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F))
+    return folded.str.replace_many(list(full), list(half)).str.replace_all("\u3000", " ")
