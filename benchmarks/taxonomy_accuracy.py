@@ -2,10 +2,11 @@
 
 Prints top-1 / top-3 accuracy per edition (gold code or an accepted alternative), plus recall on
 the non-green rows (``out_of_scope``; ``not_green`` also counts ``not_eligible``) and in-scope
-rows wrongly excluded. Set A (default) is the development set: its even/odd halves are printed as
-``dev`` / ``test`` because the odd half was held out until 2026-11-28, but all of it is now used
-for curation. Set B (``--set b``) is the held-out test: every row counts as ``test``.
-Run: python benchmarks/taxonomy_accuracy.py [--misses]
+rows wrongly excluded. Sets A, B, C and E are development data; set D (``HELD_OUT``) is the held-out
+test, never listed with ``--misses`` and never an example. The screener's labelled examples
+(``labelled_examples.csv``) are written from the development sets, so each set is scored with its
+own examples left out (leave-one-set-out): no record is ever matched against itself.
+Run: python benchmarks/taxonomy_accuracy.py [--set a|b|c|d|e] [--misses]
 """
 
 from __future__ import annotations
@@ -14,11 +15,21 @@ import argparse
 import json
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
-from greenfin.taxonomy.screening import Screener, ScreeningInput, Verdict, screener
+from greenfin.taxonomy.screening import (
+    Screener,
+    ScreeningInput,
+    ScreeningResult,
+    ScreeningWeights,
+    Verdict,
+    screener,
+    shipped_examples,
+    weights_for,
+)
 
 EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 # Set B: written later by an independent labeller without access to the engine's dictionaries or to
@@ -26,11 +37,12 @@ EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 # (eval_set_b_editions.csv). All of it is held out.
 EVAL_B = Path(__file__).parent / "taxonomy" / "eval_set_b.csv"
 EVAL_B_EDITIONS = Path(__file__).parent / "taxonomy" / "eval_set_b_editions.csv"
-# Set C: written and labelled for all three editions by a third independent helper, later still
-# (taxonomy/EVAL_SET_C.md). Since 2026-11-28 (second round) it is the held-out test and set B
-# joins set A as development data.
-EVAL_C = Path(__file__).parent / "taxonomy" / "eval_set_c.csv"
-HELD_OUT = "c"
+# Sets C, D, E: written and labelled for all three editions by further independent helpers
+# (taxonomy/EVAL_SET_C.md, _D.md, _E.md), each in one file. Set C was the held-out test from the
+# second round of 2026-11-28 until the third session of that day opened it for development; set D,
+# written then, is the held-out test; set E was written as development data from the start.
+FULL_SETS = {name: Path(__file__).parent / "taxonomy" / f"eval_set_{name}.csv" for name in "cde"}
+HELD_OUT = "d"
 EDITIONS = {
     "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),
     "bond-2021": ("bond2021_code", "bond2021_alternatives"),
@@ -42,7 +54,7 @@ def load() -> pl.DataFrame:
     frame = pl.read_csv(EVAL, infer_schema=False).fill_null("")
     if "industry2019_alternatives" not in frame.columns:  # set A gives one 2019 code per row
         frame = frame.with_columns(pl.lit("").alias("industry2019_alternatives"))
-    return frame
+    return frame.with_columns(pl.lit("a").alias("set"))
 
 
 def load_b() -> pl.DataFrame:
@@ -55,9 +67,9 @@ def load_b() -> pl.DataFrame:
     return _as_set(frame.join(editions, on="id", how="left"), "b")
 
 
-def load_c() -> pl.DataFrame:
-    """Set C in set A's shape (all three editions' labels in one file)."""
-    return _as_set(pl.read_csv(EVAL_C, infer_schema=False).fill_null(""), "c")
+def load_full(name: str) -> pl.DataFrame:
+    """Set C, D or E in set A's shape (all three editions' labels in one file)."""
+    return _as_set(pl.read_csv(FULL_SETS[name], infer_schema=False).fill_null(""), name)
 
 
 def _as_set(frame: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -65,10 +77,15 @@ def _as_set(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         pl.when(pl.col("out_of_scope") == "1").then(pl.lit("out")).otherwise(pl.lit("in"))
         .alias("scope"),
         pl.lit("held_out" if name == HELD_OUT else "development").alias("split"),
+        pl.lit(name).alias("set"),
     )  # fmt: skip
 
 
-LOADERS = {"a": load, "b": load_b, "c": load_c}
+LOADERS = {
+    "a": load,
+    "b": load_b,
+    **{name: partial(load_full, name) for name, path in FULL_SETS.items() if path.exists()},
+}
 
 
 def records(frame: pl.DataFrame) -> list[ScreeningInput]:
@@ -88,18 +105,56 @@ PLAIN_BM25 = {  # everything but the lexical ranking switched off: the naive bas
     "rule_scale": 0.0, "industry": 0.0, "kind_match": 0.0, "kind_mismatch": 0.0,
     "project_default": 0.0, "manufacturing_code_cue": 0.0, "keyword_first": 0.0,
     "keyword_more": 0.0, "keyword_negative": 0.0, "keyword_transfer": 0.0, "base_projection": 0.0,
+    "example": 0.0,
 }  # fmt: skip
 
 
+ENGINES: dict[tuple[str, frozenset[str]], Screener] = {}
+
+
+def engine_without(edition: str, sets: frozenset[str]) -> Screener:
+    """The edition's screener with the labelled examples of ``sets`` left out: a record is never
+    scored against its own example (leave-one-set-out). The held-out set is never an example."""
+    shipped = shipped_examples()
+    if not sets & {e.source_set for e in shipped.examples}:
+        return screener(edition)
+    key = (edition, sets)
+    if key not in ENGINES:
+        ENGINES[key] = Screener(edition, examples=shipped.without(sets))
+    return ENGINES[key]
+
+
+def screen_sets(
+    frame: pl.DataFrame, edition: str, weights: ScreeningWeights | None = None
+) -> list[ScreeningResult]:
+    """Screen every row, each set with the examples of that set left out (in frame order)."""
+    results: list[ScreeningResult | None] = [None] * frame.height
+    indexed = frame.with_row_index("_row")
+    for (name,), part in indexed.group_by("set", maintain_order=True):
+        engine = engine_without(edition, frozenset({str(name)}))
+        kept = engine.weights
+        engine.weights = weights or kept
+        try:
+            screened = engine.screen_many(records(part), top_k=3)
+        finally:  # the engines are shared (cached): leave them as found
+            engine.weights = kept
+        for row, result in zip(part["_row"].to_list(), screened, strict=True):
+            results[row] = result
+    return [r for r in results if r is not None]
+
+
 def evaluate(
-    frame: pl.DataFrame, edition: str, show_misses: bool = False, plain: bool = False
+    frame: pl.DataFrame,
+    edition: str,
+    show_misses: bool = False,
+    plain: bool = False,
+    weights: ScreeningWeights | None = None,
 ) -> dict[str, object]:
     gold_col, alt_col = EDITIONS[edition]
-    engine = screener(edition)
     if plain:
-        engine = Screener(edition, replace(engine.weights, **PLAIN_BM25))
+        weights = replace(weights_for(edition), **PLAIN_BM25)
     started = time.perf_counter()
-    results = engine.screen_many(records(frame), top_k=3)
+    results = screen_sets(frame, edition, weights)
     elapsed = time.perf_counter() - started
     rows = frame.iter_rows(named=True)
     stats = {split: {"n": 0, "top1": 0, "top3": 0} for split in ("dev", "test", "all")}
@@ -163,7 +218,7 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--edition", choices=list(EDITIONS))
     parser.add_argument("--set", choices=list(LOADERS), default="a",
-                        help=f"a, b: development; {HELD_OUT}: held out")  # fmt: skip
+                        help=f"{HELD_OUT}: held out; the others: development")  # fmt: skip
     args = parser.parse_args()
     frame = LOADERS[args.set]()
     print(f"evaluation set {args.set}: {frame.height} rows"

@@ -1,11 +1,11 @@
-"""Tune the scoring weights of each edition on the development sets (A and B).
+"""Tune the scoring weights of each edition on the development sets.
 
 Random search over the non-index weights of ``ScreeningWeights``; the best set per edition is
 written to ``src/greenfin/reference/data/taxonomy/screening_weights.csv`` (weights are data).
-Until 2026-11-28 only set A's even ids were tuned on and its odd ids held out; since then sets A
-and B are development data and the independent set C (``--set c`` of taxonomy_accuracy.py) is the
-held-out test, never read here. A candidate must beat the current weights by ``--margin`` on
-the objective, so that noise on ~400 rows does not move them.
+The development sets are every evaluation set except the held-out one (``HELD_OUT`` in
+taxonomy_accuracy.py, never read here); each is scored with its own labelled examples left out
+(leave-one-set-out), so the example weight is fitted on unseen records. A candidate must beat the
+current weights by ``--margin`` on the objective, so that noise does not move them.
 
     python benchmarks/taxonomy_tune.py [--trials 150] [--margin 0.005] [--write]
 """
@@ -20,8 +20,10 @@ from pathlib import Path
 
 import polars as pl
 
-from benchmarks.taxonomy_accuracy import EDITIONS, evaluate, load, load_b
-from greenfin.taxonomy.screening import ScreeningWeights, screener
+from benchmarks import taxonomy_accuracy
+from benchmarks.taxonomy_accuracy import EDITIONS, HELD_OUT, LOADERS, evaluate
+from greenfin.taxonomy import screening
+from greenfin.taxonomy.screening import ScreeningWeights
 
 OUT = Path(__file__).parents[1] / "src/greenfin/reference/data/taxonomy/screening_weights.csv"
 SPACE = {
@@ -36,17 +38,20 @@ SPACE = {
     "keyword_negative": (0.1, 0.8),
     "keyword_transfer": (0.0, 1.0),
     "base_projection": (0.0, 2.0),
+    "example": (0.0, 2.0),
+    "example_floor": (0.0, 0.5),
 }
 
 
-COLUMNS = ["id", "name", "description", "industry_code", "params_json", "scope", *[
+COLUMNS = ["id", "name", "description", "industry_code", "params_json", "scope", "set", *[
     column for pair in EDITIONS.values() for column in pair
 ]]  # fmt: skip
 
 
 def development_set() -> pl.DataFrame:
-    """Sets A and B (development since 2026-11-28; set C is held out and never read here)."""
-    return pl.concat([load().select(COLUMNS), load_b().select(COLUMNS)])
+    """Every evaluation set but the held-out one, which is never read here."""
+    names = [name for name in LOADERS if name != HELD_OUT]
+    return pl.concat([LOADERS[name]().select(COLUMNS) for name in names])
 
 
 def objective(result: dict) -> float:
@@ -58,19 +63,26 @@ def tune(
 ) -> tuple[ScreeningWeights, dict, dict]:
     """(best weights, their result on the development sets, the starting weights' result)."""
     frame = development_set()
-    engine = screener(edition)
-    base = engine.weights
+    base = screening.weights_for(edition)
     rng = random.Random(seed)
     start = evaluate(frame, edition)
     best_weights, best = base, start
     for _ in range(trials):
         candidate = replace(base, **{k: round(rng.uniform(*r), 3) for k, r in SPACE.items()})
-        engine.weights = candidate
-        result = evaluate(frame, edition)
+        result = evaluate(frame, edition, weights=candidate)
         if objective(result) > objective(best) + margin:
             best_weights, best = candidate, result
-    engine.weights = best_weights
     return best_weights, best, start
+
+
+def adopt(edition: str, weights: ScreeningWeights) -> None:
+    """Make ``weights`` the edition's weights in this process, so that the editions tuned after
+    it (which project green-finance-2025's scores) are tuned on them."""
+    original = screening.weights_for
+    screening.weights_for = lambda e: weights if e == edition else original(e)  # type: ignore[assignment]
+    for (cached_edition, _), engine in list(taxonomy_accuracy.ENGINES.items()):
+        if cached_edition == edition:
+            engine.weights = weights
 
 
 def main() -> None:
@@ -85,14 +97,16 @@ def main() -> None:
     # 2025 first: the other editions project its scores, so they are tuned on its new weights
     for edition in EDITIONS:
         weights, best, start = tune(edition, args.trials, args.margin)
-        print(edition, "sets A+B from", start["all_top1"], start["all_top3"],
+        print(edition, "development sets from", start["all_top1"], start["all_top3"],
               "to", best["all_top1"], best["all_top3"])  # fmt: skip
         if best is start:  # nothing beat the margin: keep the edition's rows and provenance
             rows.extend(r for r in current if r["edition"] == edition)
             continue
+        adopt(edition, weights)
         source = (
             f"benchmarks/taxonomy_tune.py, random search ({args.trials} trials) "
-            "on evaluation sets A and B (benchmarks/taxonomy/), 2026-11-28"
+            f"on evaluation sets {', '.join(sorted(set(development_set()['set'])))} "
+            "(benchmarks/taxonomy/, leave-one-set-out), 2026-11-28"
         )
         rows.extend(
             {"edition": edition, "parameter": name, "value": getattr(weights, name),

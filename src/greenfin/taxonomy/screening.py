@@ -14,10 +14,13 @@ Method (measured in ``benchmarks/taxonomy_accuracy.py``):
 4. **Activity kind**: manufacturing / trade / consumption / service / project cues in the text
    (``activity_cues.csv``) against the kind of each item (from its name) — the manufacturing vs.
    construction-and-operation confusion.
-5. **Out of scope** (``out_of_scope_rules.csv``) and a minimum lexical evidence.
+5. **Labelled examples** (``labelled_examples.csv``, :mod:`greenfin.taxonomy.examples`): the
+   best cosine similarity to a hand-labelled record accepted under each item — how practitioners
+   write about an item, and which sibling of an older edition they pick.
+6. **Out of scope** (``out_of_scope_rules.csv``) and a minimum lexical evidence.
 
-score = lexical + rules + w_industry · prior + w_kind · kind agreement. All weights are parameters
-of :class:`ScreeningWeights`, not constants in code paths.
+score = lexical + rules + w_industry · prior + w_kind · kind agreement + w_example · example
+similarity. All weights are parameters of :class:`ScreeningWeights`, not constants in code paths.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from greenfin.taxonomy.catalogue import (
     load_catalogue,
 )
 from greenfin.taxonomy.crosswalk import links_between
+from greenfin.taxonomy.examples import ExampleIndex, read_examples
 from greenfin.taxonomy.parameters import extract_parameters
 from greenfin.taxonomy.text import (
     ascii_boundaries,
@@ -83,6 +87,8 @@ class ScreeningWeights:
     keyword_negative: float = 0.4
     keyword_transfer: float = 0.6  # 2025 keywords seen through the crosswalk, other editions
     base_projection: float = 0.8  # other editions: the full 2025 score projected via crosswalk
+    example: float = 1.0  # best similarity to a labelled example of the item
+    example_floor: float = 0.2  # cosine at or below which an example says nothing
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ class Candidate:
     kind_note: str
     matched_terms: tuple[str, ...]
     ghg_mark: str
+    similar_example: str = ""  # "c:C0045 0.62": the closest labelled example under this item
 
 
 @dataclass(frozen=True)
@@ -335,10 +342,18 @@ def _industry_levels(code: str) -> tuple[str, str, str]:
 class Screener:
     """A fitted index for one edition. Build once (``screener(edition)``), reuse for every call."""
 
-    def __init__(self, edition: str = DEFAULT_EDITION, weights: ScreeningWeights | None = None):
+    def __init__(
+        self,
+        edition: str = DEFAULT_EDITION,
+        weights: ScreeningWeights | None = None,
+        examples: ExampleIndex | None = None,
+    ):
         self.catalogue: Catalogue = load_catalogue(edition)
         self.edition = edition
         self.weights = weights or weights_for(edition)
+        # the shipped examples unless given (the evaluation leaves out the set it measures)
+        self.examples = examples if examples is not None else shipped_examples()
+        self._base: Screener | None = None
         self.items: list[CatalogueItem] = self.catalogue.finest()
         self.codes = [i.code for i in self.items]
         self.position = {code: k for k, code in enumerate(self.codes)}
@@ -427,17 +442,29 @@ class Screener:
             for rule_id, _, base_code, _ in _phrase_rules()
         }
 
+    @property
+    def base(self) -> Screener:
+        """The green-finance-2025 screener whose scores other editions project (same examples)."""
+        if self.edition == BASE_EDITION:
+            return self
+        if self._base is None:
+            shipped = self.examples is shipped_examples()
+            self._base = (
+                screener(BASE_EDITION) if shipped else Screener(BASE_EDITION, None, self.examples)
+            )
+        return self._base
+
     # --- scoring ----------------------------------------------------------------------------
 
-    def _query_matrix(self, expanded: list[str]) -> sparse.csr_matrix:
+    def _query_matrix(self, grams: list[list[str]]) -> sparse.csr_matrix:
         """Binary (query × term) matrix of the synonym-expanded texts' n-grams."""
         vocab = self.vocab
         indptr, indices = [0], []
-        for text in expanded:
-            indices.extend({vocab[g] for g in ngrams(text) if g in vocab})
+        for text_grams in grams:
+            indices.extend({vocab[g] for g in text_grams if g in vocab})
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float64)
-        return sparse.csr_matrix((data, indices, indptr), shape=(len(expanded), len(vocab)))
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(grams), len(vocab)))
 
     def _rule_matrix(self, texts: pl.Series) -> tuple[np.ndarray, list[list[str]]]:
         n = len(texts)
@@ -579,18 +606,26 @@ class Screener:
         normalised = normalise_series(pl.Series("text", texts, dtype=pl.String))
         expanded = expand_series(normalised)
         series = pl.Series("text", expanded, dtype=pl.String)
-        raw = (self._query_matrix(expanded) @ self.term_item).toarray()
+        grams = [ngrams(text) for text in expanded]
+        raw = (self._query_matrix(grams) @ self.term_item).toarray()
         best = raw.max(axis=1, keepdims=True)
         lexical = np.divide(raw, best, out=np.zeros_like(raw), where=best > 0)
         rules, rule_hits = self._rule_matrix(series)
         kinds, detected = self._kind_matrix(series, industry_codes)
         industry = self._industry_matrix(industry_codes)
         keywords = self._keyword_matrix(series)
-        final = lexical + rules + kinds + industry + keywords
+        examples = (
+            self.examples.item_scores(
+                grams, self.edition, self.position, self.weights.example_floor
+            )
+            if self.weights.example
+            else np.zeros_like(raw)
+        )
+        final = lexical + rules + kinds + industry + keywords + self.weights.example * examples
         evidence = self._evidence(final, raw, rules, keywords)
         text_params: list[dict[str, Any]] | None = None
         if self.edition != BASE_EDITION and self.weights.base_projection:
-            base_final, _, base_diag = screener(BASE_EDITION).score(texts, industry_codes)
+            base_final, _, base_diag = self.base.score(texts, industry_codes)
             text_params = base_diag["text_params"]  # same texts: read once
             top = base_final.max(axis=1, keepdims=True)
             relative = np.divide(base_final, top, out=np.zeros_like(base_final), where=top > 0)
@@ -617,8 +652,10 @@ class Screener:
                 "rules": rules,
                 "lexical": lexical,
                 "keywords": keywords,
+                "examples": examples,
                 "evidence": evidence,
                 "expanded": expanded,
+                "grams": grams,
                 "out_of_scope": self._out_of_scope(series),
                 # figures the text itself states (explicit parameters override them)
                 "text_params": text_params
@@ -681,8 +718,12 @@ class Screener:
         for rank, k in enumerate(order):
             item = self.items[k]
             matched: tuple[str, ...] = ()
+            similar = ""
             if rank < detail_k:
                 matched = tuple(merged_spans(record.text, query_grams & self.item_grams[k])[:6])
+                if diag["examples"][row, k] > 0:
+                    nearest = self.examples.nearest(diag["grams"][row], self.edition, item.code)
+                    similar = f"{nearest[0]} {nearest[1]:.2f}" if nearest else ""
             candidates.append(
                 Candidate(
                     code=item.code,
@@ -695,6 +736,7 @@ class Screener:
                     kind_note="、".join(sorted(diag["kinds"][row])),
                     matched_terms=matched,
                     ghg_mark=item.ghg_mark,
+                    similar_example=similar,
                 )
             )
         verdict, reason, report = self._verdict(record, candidates, raw, diag, row)
@@ -784,6 +826,8 @@ def explain(
         parts.append("匹配词：" + "、".join(top.matched_terms))
     if top.rules:
         parts.append("规则：" + ",".join(top.rules))
+    if top.similar_example:
+        parts.append("相似已标注案例：" + top.similar_example)
     if top.industry_evidence:
         parts.append(top.industry_evidence)
     if report and report.checks:
@@ -802,6 +846,13 @@ def validate_input(record: ScreeningInput, row: int | None = None) -> None:
     code = (record.industry_code or "").strip()
     if code and code not in reference.industry_codes():
         raise InputError("industry_code", f"{code!r} is not a GB/T 4754-2017 code", row)
+
+
+@cache
+def shipped_examples() -> ExampleIndex:
+    """The labelled examples shipped with the package, indexed once per process."""
+    return ExampleIndex(read_examples(), lambda texts: expand_series(normalise_series(
+        pl.Series("text", texts, dtype=pl.String))))  # fmt: skip
 
 
 def screener(edition: str = DEFAULT_EDITION) -> Screener:

@@ -1,0 +1,71 @@
+"""Write the screener's labelled examples (``labelled_examples.csv``) from the development sets.
+
+Every evaluation set except the held-out one (``HELD_OUT`` in taxonomy_accuracy.py) becomes
+examples: one row per record and edition that has a code, the labeller's first choice first and
+the accepted alternatives after it. Rows with no code for an edition (outside its scope) are not
+examples of anything and are left out. The held-out set is refused, so it stays unseen.
+
+    python benchmarks/taxonomy_examples.py [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from benchmarks.taxonomy_accuracy import EDITIONS, HELD_OUT, LOADERS
+
+OUT = Path(__file__).parents[1] / "src/greenfin/reference/data/taxonomy/labelled_examples.csv"
+SOURCES = {
+    "a": "benchmarks/taxonomy/eval_set.csv (set A, hand-written and labelled for greenfin, "
+    "EVAL_SET.md)",
+    "b": "benchmarks/taxonomy/eval_set_b.csv + eval_set_b_editions.csv (set B, independent "
+    "labellers, EVAL_SET_B.md)",
+    "c": "benchmarks/taxonomy/eval_set_c.csv (set C, independent labeller, EVAL_SET_C.md)",
+    "d": "benchmarks/taxonomy/eval_set_d.csv (set D, independent labeller, EVAL_SET_D.md)",
+    "e": "benchmarks/taxonomy/eval_set_e.csv (set E, independent labeller, EVAL_SET_E.md)",
+}
+FIELDS = ["example_id", "source_set", "edition", "codes", "text", "source"]
+
+
+def example_rows(set_names: list[str]) -> list[dict[str, str]]:
+    if HELD_OUT in set_names:
+        raise ValueError(f"set {HELD_OUT} is held out: it must not become examples")
+    rows = []
+    for name in set_names:
+        for record in LOADERS[name]().iter_rows(named=True):
+            for edition, (gold, alternatives) in EDITIONS.items():
+                if not record[gold]:
+                    continue
+                extra = [c.strip() for c in record[alternatives].split(";") if c.strip()]
+                rows.append(
+                    {
+                        "example_id": f"{name}:{record['id']}",
+                        "source_set": name,
+                        "edition": edition,
+                        "codes": ";".join(dict.fromkeys([record[gold], *extra])),
+                        "text": f"{record['name']}。{record['description']}",
+                        "source": SOURCES[name],
+                    }
+                )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    names = [name for name in LOADERS if name != HELD_OUT]
+    rows = example_rows(names)
+    print(f"{len(rows)} examples from sets {', '.join(names)}")
+    if args.write:
+        with OUT.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()

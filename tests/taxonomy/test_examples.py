@@ -1,0 +1,156 @@
+"""Labelled examples: the nearest-neighbour layer and its shipped data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from benchmarks.taxonomy_accuracy import HELD_OUT, engine_without
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greenfin.reference.taxonomy import cached_rows
+from greenfin.taxonomy import load_catalogue
+from greenfin.taxonomy.examples import EXAMPLES_FILE, ExampleIndex, LabelledExample
+from greenfin.taxonomy.screening import ScreeningInput, screener, shipped_examples
+from greenfin.taxonomy.text import ngrams
+
+EDITION = "green-finance-2025"
+POSITION = {"4.2.2": 0, "6.2.3": 1, "1.1.8": 2}
+
+
+def _identity(texts: list[str]) -> list[str]:
+    return texts
+
+
+def _example(example_id: str, text: str, *codes: str, source_set: str = "x") -> LabelledExample:
+    return LabelledExample(example_id, source_set, EDITION, codes, text)
+
+
+@pytest.fixture
+def index() -> ExampleIndex:
+    return ExampleIndex(
+        [
+            _example("x:1", "屋顶分布式光伏电站建设", "4.2.2"),
+            _example("x:2", "公共充电站建设运营", "6.2.3", "4.2.2"),
+            _example("y:1", "高效节能风机制造", "1.1.8", source_set="y"),
+        ],
+        _identity,
+    )
+
+
+def test_identical_text_scores_one_for_its_items_and_nothing_unrelated(index):
+    scores = index.item_scores([ngrams("公共充电站建设运营")], EDITION, POSITION, floor=0.2)
+    # the example is accepted under both its codes; the fan example shares no n-gram
+    assert scores[0, POSITION["6.2.3"]] == pytest.approx(1.0)
+    assert scores[0, POSITION["4.2.2"]] == pytest.approx(1.0)
+    assert scores[0, POSITION["1.1.8"]] == 0.0
+
+
+def test_floor_rescales_the_cosine(index):
+    grams = ngrams("屋顶光伏电站")
+    raw = index.item_scores([grams], EDITION, POSITION, floor=0.0)[0, 0]
+    assert 0.0 < raw < 1.0
+    rescaled = index.item_scores([grams], EDITION, POSITION, floor=0.1)[0, 0]
+    assert rescaled == pytest.approx((raw - 0.1) / 0.9)
+    assert index.item_scores([grams], EDITION, POSITION, floor=raw + 0.01)[0, 0] == 0.0
+
+
+def test_other_editions_and_unknown_codes_say_nothing(index):
+    assert not index.item_scores([ngrams("屋顶分布式光伏电站建设")], "bond-2021", POSITION, 0).any()
+    only_fans = {"1.1.8": 0}
+    assert not index.item_scores([ngrams("屋顶分布式光伏电站建设")], EDITION, only_fans, 0).any()
+
+
+def test_without_leaves_a_set_out(index):
+    smaller = index.without({"y"})
+    assert {e.source_set for e in smaller.examples} == {"x"}
+    assert smaller.item_scores([ngrams("高效节能风机制造")], EDITION, POSITION, 0)[0, 2] == 0.0
+
+
+def test_nearest_names_the_example_and_its_cosine(index):
+    example_id, cosine = index.nearest(ngrams("屋顶分布式光伏电站建设"), EDITION, "4.2.2")
+    assert example_id == "x:1"
+    assert cosine == pytest.approx(1.0)
+    assert index.nearest(ngrams("光伏"), EDITION, "9.9.9") is None
+
+
+texts = st.text(alphabet="光伏电站充电桩风机制造建设运营储能热泵改造", min_size=2, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=5), texts, st.floats(0.0, 0.9))
+def test_scores_lie_in_unit_interval_and_items_without_examples_score_nothing(corpus, query, floor):
+    codes = list(POSITION)
+    examples = [_example(f"x:{k}", t, codes[k % 3]) for k, t in enumerate(corpus)]
+    scores = ExampleIndex(examples, _identity).item_scores(
+        [ngrams(query)], EDITION, POSITION, floor
+    )
+    assert ((scores >= 0) & (scores <= 1 + 1e-9)).all()
+    for k, code in enumerate(codes):
+        own = [e for e in examples if code in e.codes]
+        if not own:
+            assert scores[0, k] == 0.0
+
+
+# --- the shipped data ------------------------------------------------------------------------
+
+
+def test_shipped_examples_name_real_items_and_never_the_held_out_set():
+    rows = cached_rows(EXAMPLES_FILE)
+    assert len(rows) > 1000
+    finest = {
+        edition: {item.code for item in load_catalogue(edition).finest()}
+        for edition in {r["edition"] for r in rows}
+    }
+    seen = set()
+    for number, r in enumerate(rows, start=2):
+        where = f"{EXAMPLES_FILE} row {number}"
+        assert r["source_set"] != HELD_OUT, where
+        assert r["example_id"].startswith(r["source_set"] + ":"), where
+        assert r["source"].startswith("benchmarks/taxonomy/"), where
+        assert r["text"].strip(), where
+        codes = r["codes"].split(";")
+        assert codes and all(code in finest[r["edition"]] for code in codes), where
+        assert len(set(codes)) == len(codes), where
+        assert (r["example_id"], r["edition"]) not in seen, where
+        seen.add((r["example_id"], r["edition"]))
+
+
+def test_screening_explains_the_closest_example():
+    rows = [r for r in cached_rows(EXAMPLES_FILE) if r["edition"] == EDITION]
+    row = next(r for r in rows if r["codes"].split(";")[0] == "3.1.4")
+    name, _, description = row["text"].partition("。")
+    result = screener(EDITION).screen(ScreeningInput("t", name, description))
+    top = result.candidates[0]
+    assert top.code in row["codes"].split(";")
+    assert top.similar_example.split()[0].startswith(row["source_set"] + ":")
+    assert "相似已标注案例" in result.explanation
+
+
+def test_evaluation_leaves_the_measured_set_out():
+    engine = engine_without(EDITION, frozenset({"c"}))
+    assert engine.examples is not shipped_examples()
+    assert "c" not in {e.source_set for e in engine.examples.examples}
+    assert "a" in {e.source_set for e in engine.examples.examples}
+    # and its older-edition engines project a 2025 screen built on the same examples
+    older = engine_without("bond-2021", frozenset({"c"}))
+    assert older.base.examples is older.examples
+
+
+def test_cosine_matches_the_documented_formula():
+    """tf-idf with 1 + ln tf and ln((1 + N) / (1 + df)) + 1, L2-normalised (module docstring)."""
+    a, b = "光伏电站", "光伏组件"
+    index = ExampleIndex([_example("x:1", a, "4.2.2"), _example("x:2", b, "6.2.3")], _identity)
+    grams = {t: ngrams(t) for t in (a, b)}
+    vocab = sorted(set(grams[a]) | set(grams[b]))
+    df = {g: sum(g in grams[t] for t in (a, b)) for g in vocab}
+
+    def vector(text: str) -> np.ndarray:
+        v = np.array([(g in grams[text]) * (math.log(3 / (1 + df[g])) + 1) for g in vocab])
+        return v / np.linalg.norm(v)
+
+    expected = float(vector(a) @ vector(b))
+    got = index.item_scores([grams[a]], EDITION, POSITION, floor=0.0)[0, POSITION["6.2.3"]]
+    assert got == pytest.approx(expected)
