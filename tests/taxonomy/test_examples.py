@@ -24,6 +24,10 @@ def _identity(texts: list[str]) -> list[str]:
     return texts
 
 
+def _q(index: ExampleIndex, text: str):
+    return index.query_matrix([ngrams(text)])
+
+
 def _example(example_id: str, text: str, *codes: str, source_set: str = "x") -> LabelledExample:
     return LabelledExample(example_id, source_set, EDITION, codes, text)
 
@@ -41,7 +45,7 @@ def index() -> ExampleIndex:
 
 
 def test_identical_text_scores_one_for_its_items_and_nothing_unrelated(index):
-    scores = index.item_scores([ngrams("公共充电站建设运营")], EDITION, POSITION, floor=0.2)
+    scores = index.item_scores(_q(index, "公共充电站建设运营"), EDITION, POSITION, floor=0.2)
     # the example is accepted under both its codes; the fan example shares no n-gram
     assert scores[0, POSITION["6.2.3"]] == pytest.approx(1.0)
     assert scores[0, POSITION["4.2.2"]] == pytest.approx(1.0)
@@ -49,31 +53,35 @@ def test_identical_text_scores_one_for_its_items_and_nothing_unrelated(index):
 
 
 def test_floor_rescales_the_cosine(index):
-    grams = ngrams("屋顶光伏电站")
-    raw = index.item_scores([grams], EDITION, POSITION, floor=0.0)[0, 0]
+    query = _q(index, "屋顶光伏电站")
+    raw = index.item_scores(query, EDITION, POSITION, floor=0.0)[0, 0]
     assert 0.0 < raw < 1.0
-    rescaled = index.item_scores([grams], EDITION, POSITION, floor=0.1)[0, 0]
+    rescaled = index.item_scores(query, EDITION, POSITION, floor=0.1)[0, 0]
     assert rescaled == pytest.approx((raw - 0.1) / 0.9)
-    assert index.item_scores([grams], EDITION, POSITION, floor=raw + 0.01)[0, 0] == 0.0
+    assert index.item_scores(query, EDITION, POSITION, floor=raw + 0.01)[0, 0] == 0.0
 
 
 def test_other_editions_and_unknown_codes_say_nothing(index):
-    assert not index.item_scores([ngrams("屋顶分布式光伏电站建设")], "bond-2021", POSITION, 0).any()
-    only_fans = {"1.1.8": 0}
-    assert not index.item_scores([ngrams("屋顶分布式光伏电站建设")], EDITION, only_fans, 0).any()
+    query = _q(index, "屋顶分布式光伏电站建设")
+    assert not index.item_scores(query, "bond-2021", POSITION, 0).any()
+    assert not index.item_scores(query, EDITION, {"1.1.8": 0}, 0).any()
 
 
 def test_without_leaves_a_set_out(index):
     smaller = index.without({"y"})
     assert {e.source_set for e in smaller.examples} == {"x"}
-    assert smaller.item_scores([ngrams("高效节能风机制造")], EDITION, POSITION, 0)[0, 2] == 0.0
+    assert smaller.item_scores(_q(smaller, "高效节能风机制造"), EDITION, POSITION, 0)[0, 2] == 0.0
 
 
 def test_nearest_names_the_example_and_its_cosine(index):
-    example_id, cosine = index.nearest(ngrams("屋顶分布式光伏电站建设"), EDITION, "4.2.2")
-    assert example_id == "x:1"
-    assert cosine == pytest.approx(1.0)
-    assert index.nearest(ngrams("光伏"), EDITION, "9.9.9") is None
+    queries = index.query_matrix([ngrams("屋顶分布式光伏电站建设"), ngrams("充电站运营")])
+    items = np.array([POSITION["4.2.2"], POSITION["4.2.2"]])
+    first, second = index.nearest(queries, EDITION, POSITION, items)
+    assert first == ("x:1", pytest.approx(1.0))
+    assert second[0] == "x:2"  # 4.2.2 is also accepted for the charging-station example
+    assert 0 < second[1] < 1
+    no_example = index.nearest(queries, EDITION, {**POSITION, "9.9.9": 3}, np.array([3, 3]))
+    assert no_example == [None, None]
 
 
 texts = st.text(alphabet="光伏电站充电桩风机制造建设运营储能热泵改造", min_size=2, max_size=12)
@@ -84,9 +92,8 @@ texts = st.text(alphabet="光伏电站充电桩风机制造建设运营储能热
 def test_scores_lie_in_unit_interval_and_items_without_examples_score_nothing(corpus, query, floor):
     codes = list(POSITION)
     examples = [_example(f"x:{k}", t, codes[k % 3]) for k, t in enumerate(corpus)]
-    scores = ExampleIndex(examples, _identity).item_scores(
-        [ngrams(query)], EDITION, POSITION, floor
-    )
+    built = ExampleIndex(examples, _identity)
+    scores = built.item_scores(_q(built, query), EDITION, POSITION, floor)
     assert ((scores >= 0) & (scores <= 1 + 1e-9)).all()
     for k, code in enumerate(codes):
         own = [e for e in examples if code in e.codes]
@@ -152,5 +159,5 @@ def test_cosine_matches_the_documented_formula():
         return v / np.linalg.norm(v)
 
     expected = float(vector(a) @ vector(b))
-    got = index.item_scores([grams[a]], EDITION, POSITION, floor=0.0)[0, POSITION["6.2.3"]]
+    got = index.item_scores(_q(index, a), EDITION, POSITION, floor=0.0)[0, POSITION["6.2.3"]]
     assert got == pytest.approx(expected)

@@ -62,7 +62,7 @@ class ExampleIndex:
         n = len(grams)
         self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in self.vocab])
         self.matrix = self._tfidf(grams)  # distinct texts × vocabulary
-        self._blocks: dict[str, tuple[sparse.csc_matrix, np.ndarray, np.ndarray]] = {}
+        self._blocks: dict[str, _Block] = {}
 
     def _tfidf(self, grams: list[Counter[str]]) -> sparse.csr_matrix:
         indptr, indices, values = [0], [], []
@@ -78,60 +78,88 @@ class ExampleIndex:
         norms[norms == 0] = 1.0
         return sparse.diags(1.0 / norms) @ matrix
 
+    def query_matrix(self, query_grams: list[list[str]]) -> sparse.csr_matrix:
+        """(queries × vocabulary) L2-normalised TF-IDF rows of the queries' n-grams."""
+        return self._tfidf([Counter(g) for g in query_grams])
+
     def without(self, source_sets: Iterable[str]) -> ExampleIndex:
         """The index minus the examples of ``source_sets`` (to evaluate on those sets)."""
         drop = set(source_sets)
         return ExampleIndex([e for e in self.examples if e.source_set not in drop], self._expand)
 
-    def _block(
-        self, edition: str, position: dict[str, int]
-    ) -> tuple[sparse.csc_matrix, np.ndarray, np.ndarray]:
-        """(vocabulary × (example, item) columns grouped by item, the first column of each
-        item's group, the items), built once per edition."""
+    def _block(self, edition: str, position: dict[str, int]) -> _Block:
+        """The edition's examples as columns grouped by item, built once per edition."""
         if edition not in self._blocks:
             pairs = sorted(
                 {
-                    (position[code], self._row_of_text[e.text])
+                    (position[code], self._row_of_text[e.text], e.example_id)
                     for e in self.examples
                     if e.edition == edition
                     for code in e.codes
                     if code in position
                 }
             )
-            rows = np.array([r for _, r in pairs], dtype=np.int64)
-            items = np.array([i for i, _ in pairs], dtype=np.int64)
+            items = np.array([i for i, _, _ in pairs], dtype=np.int64)
             starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]]) if len(items) else items
-            self._blocks[edition] = (self.matrix[rows].T.tocsc(), starts, items[starts])
+            self._blocks[edition] = _Block(
+                matrix=self.matrix[[r for _, r, _ in pairs]].T.tocsc(),
+                starts=starts,
+                ends=np.r_[starts[1:], len(items)].astype(np.int64),
+                items=items[starts],
+                example_ids=tuple(i for _, _, i in pairs),
+            )
         return self._blocks[edition]
 
     def item_scores(
-        self,
-        query_grams: list[list[str]],
-        edition: str,
-        position: dict[str, int],
-        floor: float,
+        self, queries: sparse.csr_matrix, edition: str, position: dict[str, int], floor: float
     ) -> np.ndarray:
-        """(queries × items) rescaled best similarity (see the module docstring)."""
-        scores = np.zeros((len(query_grams), len(position)))
-        block, starts, targets = self._block(edition, position)
-        if not len(targets) or not query_grams:
+        """(queries × items) rescaled best similarity (see the module docstring); ``queries``
+        from :meth:`query_matrix`."""
+        scores = np.zeros((queries.shape[0], len(position)))
+        block = self._block(edition, position)
+        if not len(block.items) or not queries.shape[0]:
             return scores
-        queries = self._tfidf([Counter(g) for g in query_grams])
-        for lo in range(0, len(query_grams), CHUNK_ROWS):
-            sim = (queries[lo : lo + CHUNK_ROWS] @ block).toarray()
+        for lo in range(0, queries.shape[0], CHUNK_ROWS):
+            sim = (queries[lo : lo + CHUNK_ROWS] @ block.matrix).toarray()
             # columns are grouped by item: the best example per item in one reduceat
-            scores[lo : lo + CHUNK_ROWS, targets] = np.maximum.reduceat(sim, starts, axis=1)
+            scores[lo : lo + CHUNK_ROWS, block.items] = np.maximum.reduceat(
+                sim, block.starts, axis=1
+            )
         return np.clip((scores - floor) / (1.0 - floor), 0.0, None)
 
-    def nearest(self, grams: list[str], edition: str, code: str) -> tuple[str, float] | None:
-        """The example id labelled ``code`` most similar to one query, with its cosine."""
-        ids = [e for e in self.examples if e.edition == edition and code in e.codes]
-        if not ids:
-            return None
-        query = self._tfidf([Counter(grams)])
-        sims = (self.matrix[[self._row_of_text[e.text] for e in ids]] @ query.T).toarray()
-        best = int(sims.argmax())
-        return ids[best].example_id, float(sims[best, 0])
+    def nearest(
+        self,
+        queries: sparse.csr_matrix,
+        edition: str,
+        position: dict[str, int],
+        item_per_query: np.ndarray,
+    ) -> list[tuple[str, float] | None]:
+        """Per query, the example accepted under the given item (a position) most similar to
+        it, with its cosine; None where the item has no example. One product per distinct
+        item, so a batch costs at most one pass over the examples."""
+        block = self._block(edition, position)
+        out: list[tuple[str, float] | None] = [None] * queries.shape[0]
+        group = {int(item): g for g, item in enumerate(block.items)}
+        for item in np.unique(item_per_query):
+            g = group.get(int(item))
+            if g is None:
+                continue
+            rows = np.flatnonzero(item_per_query == item)
+            lo, hi = int(block.starts[g]), int(block.ends[g])
+            sim = (queries[rows] @ block.matrix[:, lo:hi]).toarray()
+            best = sim.argmax(axis=1)
+            for row, column, cosine in zip(rows, best, sim.max(axis=1), strict=True):
+                out[int(row)] = (block.example_ids[lo + int(column)], float(cosine))
+        return out
+
+
+@dataclass(frozen=True)
+class _Block:
+    matrix: sparse.csc_matrix  # vocabulary × (example, item) columns, grouped by item
+    starts: np.ndarray  # first column of each item's group
+    ends: np.ndarray  # one past its last column
+    items: np.ndarray  # the item (position) of each group
+    example_ids: tuple[str, ...]  # per column
 
 
 def read_examples() -> list[LabelledExample]:

@@ -614,9 +614,10 @@ class Screener:
         kinds, detected = self._kind_matrix(series, industry_codes)
         industry = self._industry_matrix(industry_codes)
         keywords = self._keyword_matrix(series)
+        example_queries = self.examples.query_matrix(grams)
         examples = (
             self.examples.item_scores(
-                grams, self.edition, self.position, self.weights.example_floor
+                example_queries, self.edition, self.position, self.weights.example_floor
             )
             if self.weights.example
             else np.zeros_like(raw)
@@ -655,7 +656,7 @@ class Screener:
                 "examples": examples,
                 "evidence": evidence,
                 "expanded": expanded,
-                "grams": grams,
+                "example_queries": example_queries,
                 "out_of_scope": self._out_of_scope(series),
                 # figures the text itself states (explicit parameters override them)
                 "text_params": text_params
@@ -697,6 +698,11 @@ class Screener:
         order = np.take_along_axis(final, top, axis=1).argsort(axis=1)[:, ::-1]
         top = np.take_along_axis(top, order, axis=1)
         expanded = diag["expanded"]
+        # the closest labelled example of each detailed candidate, one product per item
+        diag["similar"] = [
+            self.examples.nearest(diag["example_queries"], self.edition, self.position, top[:, r])
+            for r in range(min(detail_k, k))
+        ]
         return [
             self._result(record, final[row], raw[row], diag, row, top[row], expanded[row], detail_k)
             for row, record in enumerate(records)
@@ -721,9 +727,9 @@ class Screener:
             similar = ""
             if rank < detail_k:
                 matched = tuple(merged_spans(record.text, query_grams & self.item_grams[k])[:6])
-                if diag["examples"][row, k] > 0:
-                    nearest = self.examples.nearest(diag["grams"][row], self.edition, item.code)
-                    similar = f"{nearest[0]} {nearest[1]:.2f}" if nearest else ""
+                nearest = diag["similar"][rank][row]
+                if nearest and diag["examples"][row, k] > 0:
+                    similar = f"{nearest[0]} {nearest[1]:.2f}"
             candidates.append(
                 Candidate(
                     code=item.code,
