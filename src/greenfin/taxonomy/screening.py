@@ -142,13 +142,15 @@ class InputError(ValueError):
 
 @cache
 def _synonyms() -> tuple[dict[str, str], dict[str, str]]:
-    """(Chinese term → expansion, Latin word → expansion). Chinese terms match as substrings,
-    Latin terms as whole words."""
+    """(substring term → expansion, Latin word → expansion). Chinese terms and multi-word
+    English phrases ("waste heat" → 余热, whose meaning is not its words') match as substrings,
+    single Latin words as whole words."""
     chinese: dict[str, str] = {}
     latin: dict[str, str] = {}
     for r in cached_rows("synonyms.csv"):
-        table = latin if r["lang"] == "en" else chinese
         term = normalise(r["term"])
+        phrase = " " in term or "-" in term
+        table = latin if r["lang"] == "en" and not phrase else chinese
         table[term] = f"{table[term]} {r['expansion']}" if term in table else r["expansion"]
     return chinese, latin
 
