@@ -5,7 +5,12 @@ examples: one row per record and edition that has a code, the labeller's first c
 the accepted alternatives after it. Rows with no code for an edition (outside its scope) are not
 examples of anything and are left out. The held-out set is refused, so it stays unseen.
 
-    python benchmarks/taxonomy_examples.py [--write]
+``--include FILE`` adds reviewer-confirmed classifications exported from the project library
+(``greenfin taxonomy export-examples -o FILE``) once a curator has read them; every row is checked
+(columns, edition, codes at the edition's finest level, no held-out set) and a bad row stops the
+whole write, naming file, row and field.
+
+    python benchmarks/taxonomy_examples.py [--include FILE ...] [--write]
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import csv
 from pathlib import Path
 
 from benchmarks.taxonomy_accuracy import EDITIONS, HELD_OUT, LOADERS
+from greenfin.taxonomy import load_catalogue
 
 OUT = Path(__file__).parents[1] / "src/greenfin/reference/data/taxonomy/labelled_examples.csv"
 SOURCES = {
@@ -52,13 +58,45 @@ def example_rows(set_names: list[str]) -> list[dict[str, str]]:
     return rows
 
 
+def included_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of an exported examples file, each checked; ValueError names file, row and field."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [f for f in FIELDS if f not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+        rows = [{f: (r[f] or "").strip() for f in FIELDS} for r in reader]
+    for number, row in enumerate(rows, start=2):
+        where = f"{path}, row {number}"
+        if row["edition"] not in EDITIONS:
+            raise ValueError(f"{where}, field edition: unknown edition {row['edition']!r}")
+        finest = {item.code for item in load_catalogue(row["edition"]).finest()}
+        codes = [c for c in row["codes"].split(";") if c]
+        unknown = [c for c in codes if c not in finest]
+        if not codes or unknown:
+            raise ValueError(f"{where}, field codes: {unknown or 'empty'} not finest-level items")
+        for field in ("example_id", "source_set", "text", "source"):
+            if not row[field]:
+                raise ValueError(f"{where}, field {field}: empty")
+        if row["source_set"] == HELD_OUT or row["source_set"] in LOADERS:
+            raise ValueError(
+                f"{where}, field source_set: {row['source_set']!r} is an evaluation set"
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--include", type=Path, action="append", default=[])
     args = parser.parse_args()
     names = [name for name in LOADERS if name != HELD_OUT]
     rows = example_rows(names)
     print(f"{len(rows)} examples from sets {', '.join(names)}")
+    for path in args.include:
+        extra = included_rows(path)
+        rows.extend(extra)
+        print(f"{len(extra)} examples from {path}")
     if args.write:
         with OUT.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=FIELDS)

@@ -217,6 +217,28 @@ def taxonomy_screen(
     console.print(f"screened {frame.height} rows → {output}{note}")
 
 
+@taxonomy_app.command("export-examples")
+def taxonomy_export_examples(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="CSV in the schema of labelled_examples.csv")
+    ],
+) -> None:
+    """Reviewer-confirmed classifications (approved library projects) as labelled examples,
+    for curators to read and add with benchmarks/taxonomy_examples.py --include."""
+    import polars as pl
+
+    from greenfin.engine import tables
+    from greenfin.services import project_library
+
+    if output.suffix.lower() != ".csv":
+        raise _fail(f"{output}: output must end in .csv")
+    with _database().session() as session:
+        rows = project_library.confirmed_classifications(session, SystemActor(username="cli"))
+    schema = ["example_id", "source_set", "edition", "codes", "text", "source"]
+    tables.write_atomic(pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String)), output)
+    console.print(f"{len(rows)} confirmed classifications → {output}")
+
+
 @carbon_app.command("cerf-disclosure")
 def carbon_cerf_disclosure(
     loans: Annotated[Path, typer.Argument(metavar="LOANS", help="Loans: CSV/XLSX/Parquet")],

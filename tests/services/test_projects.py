@@ -645,3 +645,47 @@ def test_search_clause_matches_every_word_literally(demo_db, word):
         misses = project_library._text_clause(dialect, [token], literal("a b"))
         assert session.execute(select(matches)).scalar_one() is True
         assert session.execute(select(misses)).scalar_one() is False
+
+
+def test_confirmed_classifications_become_checked_examples(demo_db, monkeypatch, tmp_path):
+    """An approved, non-synthetic project is exported (CLI) as a labelled example of the item
+    reviewers approved; synthetic demo projects are not; enterprises may not export; the
+    curator's merge script checks every row and names file, row and field."""
+    from benchmarks.taxonomy_examples import FIELDS, included_rows
+    from typer.testing import CliRunner
+
+    from greenfin.cli import app
+    from greenfin.settings import get_settings
+
+    project_id = submitted_pv(demo_db, tmp_path)
+    with demo_db.session() as session:
+        reviewer = who(session, "demo-reviewer")
+        p = projects.claim(session, reviewer, project_id, 3)
+        p = projects.approve(session, reviewer, project_id, p.version, grade="中绿")
+        item_code = session.get(Project, project_id).item_code
+        with pytest.raises(Forbidden):
+            project_library.confirmed_classifications(session, who(session, "demo-enterprise"))
+        assert any(
+            row["example_id"] == f"library:{project_id}"
+            for row in project_library.confirmed_classifications(
+                session, who(session, "demo-admin")
+            )
+        )
+    monkeypatch.setenv("GREENFIN_DATABASE_URL", demo_db.url)
+    monkeypatch.setenv("GREENFIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GREENFIN_SECRET_KEY", "test")
+    get_settings.cache_clear()
+    out = tmp_path / "confirmed.csv"
+    try:
+        done = CliRunner().invoke(app, ["taxonomy", "export-examples", "-o", str(out)])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    rows = included_rows(out)
+    assert [r["example_id"] for r in rows] == [f"library:{project_id}"]  # no synthetic project
+    assert rows[0]["codes"] == item_code and rows[0]["edition"] == "green-finance-2025"
+    assert rows[0]["text"].startswith("通州物流园屋顶分布式光伏（测试）。在物流园区")
+    broken = pl.read_csv(out).with_columns(pl.lit("9.9.9").alias("codes"))
+    broken.select(FIELDS).write_csv(tmp_path / "broken.csv")
+    with pytest.raises(ValueError, match=r"broken.csv, row 2, field codes"):
+        included_rows(tmp_path / "broken.csv")

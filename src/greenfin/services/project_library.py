@@ -419,3 +419,42 @@ def statistics(session: Session, principal: Principal) -> StatisticsOut:
         library_reduction_tco2e_per_year=sum(r.reduction_tco2e_per_year for r in by_grade),
         by_category=by_category, by_grade=by_grade, by_district=by_district, by_status=by_status,
     )  # fmt: skip
+
+
+CONFIRMED_SOURCE_SET = "library"
+EXAMPLE_EXPORTERS = frozenset({Role.ADMIN})
+
+
+def confirmed_classifications(session: Session, actor: Actor) -> list[dict[str, str]]:
+    """Reviewer-confirmed classifications as labelled examples, in the schema of the taxonomy's
+    ``labelled_examples.csv``: every approved, non-synthetic library project with its catalogue
+    item (the item two reviewers approved). Curators add them to the shipped examples with
+    ``benchmarks/taxonomy_examples.py --include`` after reading them; the screener never learns
+    from the database behind anyone's back. Only the operator (CLI) and administrators read
+    them."""
+    if isinstance(actor, Principal):
+        require(actor, EXAMPLE_EXPORTERS)
+    rows = session.execute(
+        select(
+            Project.id, Project.name, Project.description, Project.edition,
+            Project.item_code, Project.decided_at,
+        )
+        .where(
+            Project.status == Status.APPROVED.value,
+            Project.item_code.is_not(None),
+            Project.is_synthetic.is_(False),
+        )
+        .order_by(Project.id)
+    ).all()  # fmt: skip
+    return [
+        {
+            "example_id": f"{CONFIRMED_SOURCE_SET}:{r.id}",
+            "source_set": CONFIRMED_SOURCE_SET,
+            "edition": r.edition,
+            "codes": r.item_code,
+            "text": f"{r.name}。{r.description}",
+            "source": f"greenfin project library, project {r.id}, approved "
+            + (f"{r.decided_at:%Y-%m-%d}" if r.decided_at else "(date not recorded)"),
+        }
+        for r in rows
+    ]
