@@ -1,6 +1,7 @@
 """Tune the scoring weights of each edition on the development sets.
 
-Random search over the non-index weights of ``ScreeningWeights``; the best set per edition is
+Random search over the non-index weights of ``ScreeningWeights`` (even trials anywhere in the box,
+odd trials near the best so far); the best set per edition is
 written to ``src/greenfin/reference/data/taxonomy/screening_weights.csv`` (weights are data).
 The development sets are every evaluation set except the held-out one (``HELD_OUT`` in
 taxonomy_accuracy.py, never read here); each is scored with its own labelled examples left out
@@ -67,8 +68,14 @@ def tune(
     rng = random.Random(seed)
     start = evaluate(frame, edition)
     best_weights, best = base, start
-    for _ in range(trials):
-        candidate = replace(base, **{k: round(rng.uniform(*r), 3) for k, r in SPACE.items()})
+    for trial in range(trials):
+        if trial % 2:  # odd trials search near the best so far, even trials the whole box
+            candidate = replace(best_weights, **{
+                k: round(min(hi, max(lo, rng.gauss(getattr(best_weights, k), 0.15 * (hi - lo)))), 3)
+                for k, (lo, hi) in SPACE.items()
+            })  # fmt: skip
+        else:
+            candidate = replace(base, **{k: round(rng.uniform(*r), 3) for k, r in SPACE.items()})
         result = evaluate(frame, edition, weights=candidate)
         if objective(result) > objective(best) + margin:
             best_weights, best = candidate, result
@@ -104,7 +111,7 @@ def main() -> None:
             continue
         adopt(edition, weights)
         source = (
-            f"benchmarks/taxonomy_tune.py, random search ({args.trials} trials) "
+            f"benchmarks/taxonomy_tune.py, random + local search ({args.trials} trials) "
             f"on evaluation sets {', '.join(sorted(set(development_set()['set'])))} "
             "(benchmarks/taxonomy/, leave-one-set-out), 2026-11-28"
         )
