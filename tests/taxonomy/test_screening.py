@@ -121,6 +121,11 @@ def test_borrower_manufacturing_code_does_not_override_a_stated_retrofit():
         "数据中心备用柴油发电机组采购",
         "千万吨级炼油装置扩能，新增常减压及催化裂化装置",
         "按绿色建筑基本级设计的商品住宅开发（未达一星级）",
+        "Gas transmission pipeline from an LNG terminal to city gate stations",
+        "Sustainability-linked loan for general corporate purposes of a refinery",
+        "经营租赁汽油公务车80辆，供工程师通勤",
+        "购置柴油挖掘机20台",
+        "贷款用于归还到期银行承兑汇票",
     ],
 )
 def test_look_alikes_outside_the_catalogue_are_out_of_scope(text):
@@ -198,6 +203,8 @@ def test_selling_certified_products_is_trade_not_certification_service():
         "购置选矿机及尾矿综合利用设备",  # 矿机 inside 选矿机
         "采购储能系统替代柴油发电机供电",  # replacing a diesel generator
         "改造前能耗未达标，改造后达到绿色建筑二星级",  # 未达 in another clause
+        "Replacing 300 diesel trucks with battery-swap electric trucks",  # a replacement
+        "淘汰柴油叉车，购置电动叉车40台",
     ],
 )
 def test_overriding_exclusions_do_not_fire_on_green_look_alikes(text):
