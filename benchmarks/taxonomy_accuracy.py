@@ -37,11 +37,11 @@ EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 # (eval_set_b_editions.csv). All of it is held out.
 EVAL_B = Path(__file__).parent / "taxonomy" / "eval_set_b.csv"
 EVAL_B_EDITIONS = Path(__file__).parent / "taxonomy" / "eval_set_b_editions.csv"
-# Sets C, D, E: written and labelled for all three editions by further independent helpers
-# (taxonomy/EVAL_SET_C.md, _D.md, _E.md), each in one file. Set C was the held-out test from the
+# Sets C–G: written and labelled for all three editions by further independent helpers
+# (taxonomy/EVAL_SET_C.md … _G.md), each in one file. Set C was the held-out test from the
 # second round of 2026-11-28 until the third session of that day opened it for development; set D,
-# written then, is the held-out test; set E was written as development data from the start.
-FULL_SETS = {name: Path(__file__).parent / "taxonomy" / f"eval_set_{name}.csv" for name in "cde"}
+# written then, is the held-out test; sets E, F, G were written as development data.
+FULL_SETS = {name: Path(__file__).parent / "taxonomy" / f"eval_set_{name}.csv" for name in "cdefg"}
 HELD_OUT = "d"
 EDITIONS = {
     "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),

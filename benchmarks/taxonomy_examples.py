@@ -31,6 +31,8 @@ SOURCES = {
     "c": "benchmarks/taxonomy/eval_set_c.csv (set C, independent labeller, EVAL_SET_C.md)",
     "d": "benchmarks/taxonomy/eval_set_d.csv (set D, independent labeller, EVAL_SET_D.md)",
     "e": "benchmarks/taxonomy/eval_set_e.csv (set E, independent labeller, EVAL_SET_E.md)",
+    "f": "benchmarks/taxonomy/eval_set_f.csv (set F, independent labeller, EVAL_SET_F.md)",
+    "g": "benchmarks/taxonomy/eval_set_g.csv (set G, independent labeller, EVAL_SET_G.md)",
 }
 FIELDS = ["example_id", "source_set", "edition", "codes", "text", "source"]
 

@@ -682,10 +682,17 @@ def test_confirmed_classifications_become_checked_examples(demo_db, monkeypatch,
         get_settings.cache_clear()
     assert done.exit_code == 0, done.output
     rows = included_rows(out)
-    assert [r["example_id"] for r in rows] == [f"library:{project_id}"]  # no synthetic project
-    assert rows[0]["codes"] == item_code and rows[0]["edition"] == "green-finance-2025"
-    assert rows[0]["text"].startswith("通州物流园屋顶分布式光伏（测试）。在物流园区")
-    broken = pl.read_csv(out).with_columns(pl.lit("9.9.9").alias("codes"))
+    exported = {int(r["example_id"].removeprefix("library:")): r for r in rows}
+    with demo_db.session() as session:  # only approved, non-synthetic projects (other tests'
+        states = session.execute(  # approvals may be there too); no synthetic demo project
+            select(Project.id, Project.status, Project.is_synthetic).where(Project.id.in_(exported))
+        ).all()
+        assert count(session, Project, Project.is_synthetic, Project.status == "approved") > 0
+    assert {(status, synthetic) for _, status, synthetic in states} == {("approved", False)}
+    ours = exported[project_id]
+    assert ours["codes"] == item_code and ours["edition"] == "green-finance-2025"
+    assert ours["text"].startswith("通州物流园屋顶分布式光伏（测试）。在物流园区")
+    broken = pl.read_csv(out, infer_schema=False).with_columns(pl.lit("9.9.9").alias("codes"))
     broken.select(FIELDS).write_csv(tmp_path / "broken.csv")
     with pytest.raises(ValueError, match=r"broken.csv, row 2, field codes"):
         included_rows(tmp_path / "broken.csv")

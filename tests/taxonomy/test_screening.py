@@ -214,3 +214,11 @@ def test_overriding_exclusions_do_not_fire_on_green_look_alikes(text):
 def test_an_ordinary_car_loan_is_not_green():
     assert screen("车贷，首付30%，分期36个月").verdict is Verdict.OUT_OF_SCOPE
     assert screen("汽车销售公司流动资金，用于购车").verdict is Verdict.OUT_OF_SCOPE
+
+
+def test_working_capital_to_trade_a_named_green_product_is_in_scope():
+    # section 8 finances the trade itself: a trader's working capital for a named green product
+    traded = screen("地源热泵贸易流贷。地源热泵机组批发")
+    assert traded.candidates[0].code.startswith("8.") and traded.verdict is not Verdict.OUT_OF_SCOPE
+    # …but a manufacturer's plain working capital stays out, even with a manufacturing code
+    assert screen("补充流动资金", "3811").verdict is Verdict.OUT_OF_SCOPE

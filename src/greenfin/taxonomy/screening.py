@@ -225,6 +225,8 @@ def expand_series(texts: pl.Series) -> list[str]:
 
 
 USE_CUE = "use"  # buying to use: favours project and consumption items
+# activities stated so specifically that a yielding exclusion (working capital) gives way to them
+YIELDING_KINDS = frozenset({ActivityKind.TRADE.value, ActivityKind.MANUFACTURING.value})
 
 
 @cache
@@ -513,7 +515,7 @@ class Screener:
 
     def _kind_matrix(
         self, texts: pl.Series, industry_codes: list[str | None]
-    ) -> tuple[np.ndarray, list[set[str]]]:
+    ) -> tuple[np.ndarray, list[set[str]], list[set[str]]]:
         """Kind agreement: cue hits (n × kinds) against each item's kind, without row loops.
 
         A specific cue (manufacturing, trade, consumption, service) favours items of that kind
@@ -565,7 +567,9 @@ class Screener:
             no_specific[:, None] & (onehot[None, :, project] > 0), w.project_default, 0
         )
         detected = [{kinds[j] for j in np.flatnonzero(row > 0)} for row in hits]
-        return adjust, detected
+        # what the text itself says (a cue hit is 1; the industry code only adds a fraction)
+        stated = [{kinds[j] for j in np.flatnonzero(row >= 1)} for row in hits]
+        return adjust, detected, stated
 
     def _industry_vector(self, code: str) -> np.ndarray:
         keys = _industry_levels(code)
@@ -613,7 +617,7 @@ class Screener:
         best = raw.max(axis=1, keepdims=True)
         lexical = np.divide(raw, best, out=np.zeros_like(raw), where=best > 0)
         rules, rule_hits = self._rule_matrix(series)
-        kinds, detected = self._kind_matrix(series, industry_codes)
+        kinds, detected, stated = self._kind_matrix(series, industry_codes)
         industry = self._industry_matrix(industry_codes)
         keywords = self._keyword_matrix(series)
         example_queries = self.examples.query_matrix(grams)
@@ -651,6 +655,7 @@ class Screener:
             {
                 "rule_hits": rule_hits,
                 "kinds": detected,
+                "stated_kinds": stated,
                 "industry": industry,
                 "rules": rules,
                 "lexical": lexical,
@@ -771,6 +776,25 @@ class Screener:
             return f"行业代码 {label} 属于该条目的行业范围"
         return f"行业代码 {label} 不在该条目列出的行业范围内"
 
+    def _names_a_product(
+        self, excluded: ExclusionRule, expanded: str, k: int, diag: dict[str, Any], row: int
+    ) -> bool:
+        """Does the text state a trade or manufacturing activity of item ``k``'s kind, and name
+        the product on its own? The product is what remains once the activity's cue words and
+        the exclusion's own words are removed ("钢材贸易流贷" leaves nothing of 8.1.1; "地源热泵
+        机组批发" still matches 8.5.6 by BM25 ≥ ``min_raw_bm25``)."""
+        item = self.items[k]
+        # the older editions bundle trade into manufacturing items ("…制造及贸易")
+        trades = "贸易" in item.name_zh or "贸易" in item.text_zh
+        kinds = {item.kind.value} | ({ActivityKind.TRADE.value} if trades else set())
+        stated = kinds & diag["stated_kinds"][row] & YIELDING_KINDS
+        if not stated:
+            return False
+        cues = [pattern for cue_kind, pattern in _kind_cues() if cue_kind.value in stated]
+        remainder = _without(expanded, [*cues, excluded.pattern])
+        query = self._query_matrix([ngrams(remainder)])
+        return float((query @ self.term_item[:, k]).toarray()[0, 0]) >= self.weights.min_raw_bm25
+
     def _verdict(
         self,
         record: ScreeningInput,
@@ -782,11 +806,17 @@ class Screener:
         top = candidates[0]
         excluded: ExclusionRule | None = diag["out_of_scope"][row]
         # an exclusion rule loses only to a high-precision phrase rule (keywords are broader),
-        # or, where the rule says so, to a keyword of the best item ("流动资金，用于生产…锅炉")
+        # or, where the rule says so, to a keyword of the best item ("流动资金，用于生产…锅炉"), or
+        # to a stated trade or manufacturing activity that the best item is of ("贸易流贷。地源热泵
+        # 机组批发": working capital to trade a green product is what section 8 finances)
+        k = self.position[top.code]
         named = bool(top.rules) or (
             excluded is not None
             and excluded.yields_to_keywords
-            and diag["keywords"][row, self.position[top.code]] > 0
+            and (
+                diag["keywords"][row, k] > 0
+                or self._names_a_product(excluded, diag["expanded"][row], k, diag, row)
+            )
         )
         if excluded and (excluded.overrides or not named):
             return Verdict.OUT_OF_SCOPE, excluded.reason_zh, None
@@ -820,6 +850,14 @@ class Screener:
             "文本匹配；目录条件为定性要求，需审核人员核对证明材料",
             report,
         )
+
+
+def _without(text: str, patterns: list[str]) -> str:
+    """``text`` with every match of the (Polars-dialect) patterns blanked out."""
+    series = pl.Series([text], dtype=pl.String)
+    for pattern in patterns:
+        series = series.str.replace_all(f"(?i){pattern}", " ")
+    return series[0]
 
 
 def explain(
