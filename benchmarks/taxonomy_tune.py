@@ -39,7 +39,7 @@ SPACE = {
     "keyword_negative": (0.1, 0.8),
     "keyword_transfer": (0.0, 1.0),
     "base_projection": (0.0, 2.0),
-    "example": (0.0, 2.0),
+    "example": (0.0, 4.0),
     "example_floor": (0.0, 0.5),
 }
 
