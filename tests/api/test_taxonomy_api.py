@@ -30,6 +30,9 @@ def test_screen_one_record(demo_client):
     result = demo_client.post("/api/v1/taxonomy/screen", json=body, headers=headers).json()
     assert result["candidates"][0]["code"] == "4.2.2"
     assert result["verdict"] == "needs_evidence" and result["explanation"]
+    # the closest hand-labelled example under the leading item, with its cosine
+    example_id, cosine = result["candidates"][0]["similar_example"].split()
+    assert ":" in example_id and 0 < float(cosine) <= 1
 
 
 def test_screen_errors_name_the_field(demo_client):

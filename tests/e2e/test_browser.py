@@ -90,6 +90,9 @@ def test_bank_screens_a_description(page: Page, live_server: str):
     page.click("#screen-submit")
     expect(page.locator("#candidates tbody tr").first).to_have_attribute("data-code", "4.2.2")
     expect(page.locator("#evidence mark").first).to_be_visible()
+    expect(page.locator("#candidates tbody tr").first.locator(".similar-example")).to_contain_text(
+        "相似已标注案例"
+    )
     page.screenshot(path=str(ARTIFACTS / "taxonomy-screen.png"), full_page=True)
     page.locator("#candidates tbody tr").first.locator("a").click()
     expect(page.locator("#item-title")).to_contain_text("4.2.2")

@@ -128,6 +128,11 @@ class CandidateOut(BaseModel):
     matched_terms: list[str]
     industry_evidence: str
     ghg_mark: str
+    similar_example: str = Field(
+        "",
+        description="closest hand-labelled example under this item and its cosine, e.g. "
+        "'c:C0045 0.88' (labelled_examples.csv); empty when none is similar",
+    )
 
 
 class ScreenOut(BaseModel):
@@ -304,6 +309,7 @@ def screen_one(request: ScreenRequest) -> ScreenOut:
                 matched_terms=list(c.matched_terms),
                 industry_evidence=c.industry_evidence,
                 ghg_mark=c.ghg_mark,
+                similar_example=c.similar_example,
             )
             for c in result.candidates
         ],
