@@ -222,3 +222,26 @@ def test_working_capital_to_trade_a_named_green_product_is_in_scope():
     assert traded.candidates[0].code.startswith("8.") and traded.verdict is not Verdict.OUT_OF_SCOPE
     # …but a manufacturer's plain working capital stays out, even with a manufacturing code
     assert screen("补充流动资金", "3811").verdict is Verdict.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "text, out_in",
+    [
+        # activities the older catalogues list and 银发〔2025〕132号 dropped: excluded where dropped
+        ("煤电机组灵活性改造", {"green-finance-2025", "bond-2021"}),  # 2019 3.4.4 keeps it
+        ("煤电机组汽轮机通流改造", {"green-finance-2025"}),
+        ("将厂内3台燃煤锅炉改造为燃气锅炉", {"green-finance-2025"}),
+        ("炼厂实施汽柴油质量升级改造，产品全部达到国VI标准", {"green-finance-2025", "bond-2021"}),
+        ("重型燃气轮机研制及产业化", {"green-finance-2025"}),
+        ("页岩气压裂装备制造", {"green-finance-2025", "bond-2021"}),
+    ],
+)
+def test_activities_dropped_from_an_edition_are_out_of_scope_there_only(text, out_in):
+    for edition in ("green-finance-2025", "bond-2021", "industry-2019"):
+        excluded = screen(text, edition=edition).verdict is Verdict.OUT_OF_SCOPE
+        assert excluded == (edition in out_in), edition
+
+
+def test_hydrogen_turbines_stay_in_the_2025_catalogue():
+    result = screen("氢燃料燃气轮机研制及产业化")
+    assert result.verdict is not Verdict.OUT_OF_SCOPE and result.candidates[0].code == "4.1.9"
