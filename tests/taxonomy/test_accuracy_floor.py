@@ -30,9 +30,14 @@ FLOORS = {  # (top-1, top-3) on all labelled rows, a little below the accepted m
     ("g", "green-finance-2025"): (0.92, 0.97),
     ("g", "bond-2021"): (0.93, 0.99),
     ("g", "industry-2019"): (0.90, 0.98),
+    ("d", "green-finance-2025"): (0.92, 0.95),  # held out: read twice, aggregates only
+    ("d", "bond-2021"): (0.92, 0.97),
+    ("d", "industry-2019"): (0.93, 0.98),
 }
 # out_of_scope or not_eligible on the non-green rows (lowest edition, a little below)
-NOT_GREEN_RECALL_FLOOR = {"a": 0.85, "b": 0.75, "c": 0.6, "e": 0.55, "f": 0.55, "g": 0.5}
+NOT_GREEN_RECALL_FLOOR = {
+    "a": 0.85, "b": 0.75, "c": 0.6, "d": 0.4, "e": 0.55, "f": 0.55, "g": 0.5,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("evaluation_set, edition", list(FLOORS))
