@@ -5,8 +5,9 @@ examples: one row per record and edition that has a code, the labeller's first c
 the accepted alternatives after it. Rows with no code for an edition (outside its scope) are not
 examples of anything and are left out. The held-out set is refused, so it stays unseen.
 
-``--include FILE`` adds reviewer-confirmed classifications exported from the project library
-(``greenfin taxonomy export-examples -o FILE``) once a curator has read them; every row is checked
+``--include FILE`` adds approved library classifications exported from the project library
+(``greenfin taxonomy export-examples -o FILE``) once a curator has checked each item (the item is
+the screening's proposal accepted at approval, not an independent label); every row is checked
 (columns, edition, codes at the edition's finest level, no held-out set) and a bad row stops the
 whole write, naming file, row and field.
 
@@ -68,6 +69,7 @@ def included_rows(path: Path) -> list[dict[str, str]]:
         if missing:
             raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
         rows = [{f: (r[f] or "").strip() for f in FIELDS} for r in reader]
+    seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, start=2):
         where = f"{path}, row {number}"
         if row["edition"] not in EDITIONS:
@@ -80,10 +82,16 @@ def included_rows(path: Path) -> list[dict[str, str]]:
         for field in ("example_id", "source_set", "text", "source"):
             if not row[field]:
                 raise ValueError(f"{where}, field {field}: empty")
-        if row["source_set"] == HELD_OUT or row["source_set"] in LOADERS:
+        if row["source_set"].lower() in {HELD_OUT, *LOADERS}:
             raise ValueError(
                 f"{where}, field source_set: {row['source_set']!r} is an evaluation set"
             )
+        if not row["example_id"].startswith(row["source_set"] + ":"):
+            raise ValueError(f"{where}, field example_id: must start with '{row['source_set']}:'")
+        key = (row["example_id"], row["edition"])
+        if key in seen:
+            raise ValueError(f"{where}, field example_id: {key[0]} repeated for {key[1]}")
+        seen.add(key)
     return rows
 
 

@@ -87,9 +87,10 @@ def adopt(edition: str, weights: ScreeningWeights) -> None:
     it (which project green-finance-2025's scores) are tuned on them."""
     original = screening.weights_for
     screening.weights_for = lambda e: weights if e == edition else original(e)  # type: ignore[assignment]
-    for (cached_edition, _), engine in list(taxonomy_accuracy.ENGINES.items()):
-        if cached_edition == edition:
-            engine.weights = weights
+    # every engine built so far (and the 2025 screeners inside older editions' engines) holds
+    # the old weights: rebuild them all on demand
+    taxonomy_accuracy.ENGINES.clear()
+    screening._screener.cache_clear()
 
 
 def main() -> None:

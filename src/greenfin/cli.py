@@ -223,8 +223,8 @@ def taxonomy_export_examples(
         Path, typer.Option("-o", "--output", help="CSV in the schema of labelled_examples.csv")
     ],
 ) -> None:
-    """Reviewer-confirmed classifications (approved library projects) as labelled examples,
-    for curators to read and add with benchmarks/taxonomy_examples.py --include."""
+    """Approved library projects with their screening-proposed item, as candidate labelled
+    examples for curators to check and add with benchmarks/taxonomy_examples.py --include."""
     import polars as pl
 
     from greenfin.engine import tables
@@ -236,7 +236,7 @@ def taxonomy_export_examples(
         rows = project_library.confirmed_classifications(session, SystemActor(username="cli"))
     schema = ["example_id", "source_set", "edition", "codes", "text", "source"]
     tables.write_atomic(pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String)), output)
-    console.print(f"{len(rows)} confirmed classifications → {output}")
+    console.print(f"{len(rows)} approved classifications (check each item) → {output}")
 
 
 @carbon_app.command("cerf-disclosure")

@@ -4,8 +4,9 @@ The measured figures and their targets are printed by benchmarks/taxonomy_accura
 only stops a change from silently lowering them below the last accepted level. Sets A, B, C, E, F
 and G are development data (rules, dictionaries, weights and labelled examples come from them);
 each is scored with its own examples left out (leave-one-set-out), so its floor still measures
-records the engine has not memorised. Set D is held out (labelled independently, never used to
-curate anything): its floor guards generalisation.
+records the engine has not memorised. Set D is held out and deliberately has no floor here: a
+routine test that passes or fails on it would make every later change partly tuned on it. It is
+read by hand (`python benchmarks/taxonomy_accuracy.py --set d`), rarely, and reported.
 """
 
 import pytest
@@ -30,14 +31,9 @@ FLOORS = {  # (top-1, top-3) on all labelled rows, a little below the accepted m
     ("g", "green-finance-2025"): (0.92, 0.97),
     ("g", "bond-2021"): (0.93, 0.99),
     ("g", "industry-2019"): (0.90, 0.98),
-    ("d", "green-finance-2025"): (0.92, 0.95),  # held out: read twice, aggregates only
-    ("d", "bond-2021"): (0.92, 0.97),
-    ("d", "industry-2019"): (0.93, 0.98),
 }
 # out_of_scope or not_eligible on the non-green rows (lowest edition, a little below)
-NOT_GREEN_RECALL_FLOOR = {
-    "a": 0.85, "b": 0.75, "c": 0.6, "d": 0.4, "e": 0.55, "f": 0.55, "g": 0.5,
-}  # fmt: skip
+NOT_GREEN_RECALL_FLOOR = {"a": 0.85, "b": 0.75, "c": 0.6, "e": 0.55, "f": 0.55, "g": 0.5}
 
 
 @pytest.mark.parametrize("evaluation_set, edition", list(FLOORS))

@@ -116,7 +116,8 @@ def test_shipped_examples_name_real_items_and_never_the_held_out_set():
         where = f"{EXAMPLES_FILE} row {number}"
         assert r["source_set"] != HELD_OUT, where
         assert r["example_id"].startswith(r["source_set"] + ":"), where
-        assert r["source"].startswith("benchmarks/taxonomy/"), where
+        expected = "greenfin project library" if r["source_set"] == "library" else "benchmarks/"
+        assert r["source"].startswith(expected), where
         assert r["text"].strip(), where
         codes = r["codes"].split(";")
         assert codes and all(code in finest[r["edition"]] for code in codes), where
@@ -161,3 +162,36 @@ def test_cosine_matches_the_documented_formula():
     expected = float(vector(a) @ vector(b))
     got = index.item_scores(_q(index, a), EDITION, POSITION, floor=0.0)[0, POSITION["6.2.3"]]
     assert got == pytest.approx(expected)
+
+
+def test_included_rows_refuse_evaluation_sets_and_repeats(tmp_path):
+    from benchmarks.taxonomy_examples import FIELDS, example_rows, included_rows
+
+    with pytest.raises(ValueError, match="held out"):
+        example_rows(["a", HELD_OUT])
+    good = {"example_id": "library:7", "source_set": "library", "edition": EDITION,
+            "codes": "4.2.2", "text": "屋顶光伏。建设屋顶分布式光伏",
+            "source": "greenfin project library, project 7"}  # fmt: skip
+    cases = {
+        "held_out": dict(good, source_set=HELD_OUT.upper(), example_id=f"{HELD_OUT.upper()}:7"),
+        "prefix": dict(good, example_id="x:7"),
+    }
+    for name, row in cases.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text(",".join(FIELDS) + "\n" + ",".join(row[f] for f in FIELDS) + "\n")
+        with pytest.raises(ValueError, match=r"row 2, field (source_set|example_id)"):
+            included_rows(path)
+    twice = tmp_path / "twice.csv"
+    line = ",".join(good[f] for f in FIELDS)
+    twice.write_text(",".join(FIELDS) + "\n" + line + "\n" + line + "\n")
+    with pytest.raises(ValueError, match=r"row 3, field example_id: library:7 repeated"):
+        included_rows(twice)
+    assert included_rows_ok(tmp_path, good)
+
+
+def included_rows_ok(tmp_path, row) -> bool:
+    from benchmarks.taxonomy_examples import FIELDS, included_rows
+
+    path = tmp_path / "ok.csv"
+    path.write_text(",".join(FIELDS) + "\n" + ",".join(row[f] for f in FIELDS) + "\n")
+    return included_rows(path)[0]["codes"] == "4.2.2"

@@ -245,3 +245,45 @@ def test_activities_dropped_from_an_edition_are_out_of_scope_there_only(text, ou
 def test_hydrogen_turbines_stay_in_the_2025_catalogue():
     result = screen("氢燃料燃气轮机研制及产业化")
     assert result.verdict is not Verdict.OUT_OF_SCOPE and result.candidates[0].code == "4.1.9"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "汽车零部件贸易公司流动资金贷款",  # no particular product once generic words are removed
+        "石油化工产品贸易公司流动资金贷款",
+        "钢材贸易流贷",
+    ],
+)
+def test_working_capital_of_an_ordinary_trader_stays_out(text):
+    assert screen(text).verdict is Verdict.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "将燃煤锅炉改造为生物质燃气锅炉",
+        "燃煤锅炉改为掺氢天然气锅炉",
+        "农村清洁取暖改造，其中煤改电3000户、煤改气1000户",
+        "Landfill gas pipeline and generator sets",
+        "废矿物油再生利用，建设加氢精制装置",
+        "既有办公楼节能装修改造",
+        "重型燃气轮机掺氢改造",
+        "燃气轮机叶片再制造",
+    ],
+)
+def test_new_exclusions_leave_green_look_alikes_alone(text):
+    assert screen(text).verdict is not Verdict.OUT_OF_SCOPE
+
+
+def test_english_phrases_match_whole_words_only():
+    import polars as pl
+
+    from greenfin.taxonomy.screening import expand_series
+
+    biogas, lighting, heat = expand_series(
+        pl.Series(["biogas station upgrade", "controlled lighting", "waste-to-energy plant"])
+    )
+    assert "加油站" not in biogas  # "gas station" inside "biogas station"
+    assert "半导体照明" not in lighting  # "led lighting" inside "controlled lighting"
+    assert "垃圾焚烧" in heat  # a hyphenated phrase still matches

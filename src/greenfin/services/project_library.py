@@ -426,12 +426,14 @@ EXAMPLE_EXPORTERS = frozenset({Role.ADMIN})
 
 
 def confirmed_classifications(session: Session, actor: Actor) -> list[dict[str, str]]:
-    """Reviewer-confirmed classifications as labelled examples, in the schema of the taxonomy's
-    ``labelled_examples.csv``: every approved, non-synthetic library project with its catalogue
-    item (the item two reviewers approved). Curators add them to the shipped examples with
-    ``benchmarks/taxonomy_examples.py --include`` after reading them; the screener never learns
-    from the database behind anyone's back. Only the operator (CLI) and administrators read
-    them."""
+    """Approved library classifications as candidate labelled examples, in the schema of the
+    taxonomy's ``labelled_examples.csv``: every approved, non-synthetic library project with its
+    catalogue item. The item is the one the automatic screening proposed and the approving
+    reviewer(s) accepted with the project — reviewers cannot yet set a different item (not
+    built), so these are not independent labels: fed back unread they would reinforce the
+    engine's own choices. Curators check each item before adding rows with
+    ``benchmarks/taxonomy_examples.py --include``. Only the operator (CLI) and administrators
+    read them."""
     if isinstance(actor, Principal):
         require(actor, EXAMPLE_EXPORTERS)
     rows = session.execute(
@@ -453,8 +455,10 @@ def confirmed_classifications(session: Session, actor: Actor) -> list[dict[str, 
             "edition": r.edition,
             "codes": r.item_code,
             "text": f"{r.name}。{r.description}",
-            "source": f"greenfin project library, project {r.id}, approved "
-            + (f"{r.decided_at:%Y-%m-%d}" if r.decided_at else "(date not recorded)"),
+            "source": f"greenfin project library, project {r.id}: item proposed by screening, "
+            "accepted at approval "
+            + (f"{r.decided_at:%Y-%m-%d}" if r.decided_at else "(date not recorded)")
+            + "; check the item before including",
         }
         for r in rows
     ]

@@ -62,7 +62,7 @@ class ExampleIndex:
         n = len(grams)
         self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in self.vocab])
         self.matrix = self._tfidf(grams)  # distinct texts × vocabulary
-        self._blocks: dict[str, _Block] = {}
+        self._blocks: dict[tuple[str, tuple[str, ...]], _Block] = {}
 
     def _tfidf(self, grams: list[Counter[str]]) -> sparse.csr_matrix:
         indptr, indices, values = [0], [], []
@@ -88,8 +88,10 @@ class ExampleIndex:
         return ExampleIndex([e for e in self.examples if e.source_set not in drop], self._expand)
 
     def _block(self, edition: str, position: dict[str, int]) -> _Block:
-        """The edition's examples as columns grouped by item, built once per edition."""
-        if edition not in self._blocks:
+        """The edition's examples as columns grouped by item, built once per edition and item
+        order (``position``: code → column of the caller's score matrix)."""
+        key = (edition, tuple(position))
+        if key not in self._blocks:
             pairs = sorted(
                 {
                     (position[code], self._row_of_text[e.text], e.example_id)
@@ -101,14 +103,14 @@ class ExampleIndex:
             )
             items = np.array([i for i, _, _ in pairs], dtype=np.int64)
             starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]]) if len(items) else items
-            self._blocks[edition] = _Block(
+            self._blocks[key] = _Block(
                 matrix=self.matrix[[r for _, r, _ in pairs]].T.tocsc(),
                 starts=starts,
                 ends=np.r_[starts[1:], len(items)].astype(np.int64),
                 items=items[starts],
                 example_ids=tuple(i for _, _, i in pairs),
             )
-        return self._blocks[edition]
+        return self._blocks[key]
 
     def item_scores(
         self, queries: sparse.csr_matrix, edition: str, position: dict[str, int], floor: float

@@ -26,6 +26,7 @@ similarity. All weights are parameters of :class:`ScreeningWeights`, not constan
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -89,6 +90,7 @@ class ScreeningWeights:
     base_projection: float = 0.8  # other editions: the full 2025 score projected via crosswalk
     example: float = 1.0  # best similarity to a labelled example of the item
     example_floor: float = 0.2  # cosine at or below which an example says nothing
+    example_display_min: float = 0.3  # cosine below which no "closest example" is shown
 
 
 @dataclass(frozen=True)
@@ -141,18 +143,40 @@ class InputError(ValueError):
 
 
 @cache
-def _synonyms() -> tuple[dict[str, str], dict[str, str]]:
-    """(substring term → expansion, Latin word → expansion). Chinese terms and multi-word
-    English phrases ("waste heat" → 余热, whose meaning is not its words') match as substrings,
-    single Latin words as whole words."""
+def _synonyms() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(Chinese term → expansion, Latin word → expansion, English phrase → expansion).
+    Chinese terms match as substrings; single Latin words and multi-word English phrases
+    ("waste heat" → 余热, whose meaning is not its words') as whole words. Phrases are keyed with
+    hyphens as spaces, so "waste-to-energy" and "waste to energy" are one entry."""
     chinese: dict[str, str] = {}
     latin: dict[str, str] = {}
+    phrases: dict[str, str] = {}
     for r in cached_rows("synonyms.csv"):
         term = normalise(r["term"])
-        phrase = " " in term or "-" in term
-        table = latin if r["lang"] == "en" and not phrase else chinese
+        if r["lang"] != "en":
+            table = chinese
+        elif " " in term or "-" in term:
+            table, term = phrases, _phrase_key(term)
+        else:
+            table = latin
         table[term] = f"{table[term]} {r['expansion']}" if term in table else r["expansion"]
-    return chinese, latin
+    return chinese, latin, phrases
+
+
+def _phrase_key(text: str) -> str:
+    return " ".join(text.replace("-", " ").split())
+
+
+@cache
+def _phrase_pattern() -> str:
+    """One regex for every English phrase, whole words only, a hyphen or any run of spaces
+    between words; longest first, so the longest phrase at a position wins."""
+    _, _, phrases = _synonyms()
+    alternatives = (
+        r"[\s\-]+".join(re.escape(word) for word in key.split())
+        for key in sorted(phrases, key=len, reverse=True)
+    )
+    return ascii_boundaries(r"\b(?:" + "|".join(alternatives) + r")\b")
 
 
 def _contains_all(texts: pl.Series, patterns: list[str]) -> np.ndarray:
@@ -170,7 +194,7 @@ def _contains_all(texts: pl.Series, patterns: list[str]) -> np.ndarray:
 @cache
 def _shadowed_terms() -> pl.DataFrame:
     """(short, long) pairs of Chinese dictionary terms where ``short`` occurs inside ``long``."""
-    chinese, _ = _synonyms()
+    chinese, _, _ = _synonyms()
     pairs = [(a, b) for a in chinese for b in chinese if a != b and a in b]
     return pl.DataFrame(pairs, schema={"zh": pl.String, "long": pl.String}, orient="row")
 
@@ -202,21 +226,25 @@ def _longest_matches(found: pl.Series) -> pl.Series:
 def expand_series(texts: pl.Series) -> list[str]:
     """``expand`` for a whole column in two vectorised passes (Aho–Corasick for the Chinese
     dictionary, a word split for the Latin glossary)."""
-    chinese, latin = _synonyms()
+    chinese, latin, phrases = _synonyms()
     found = pl.DataFrame(
         {
             "text": texts,
             "zh": _longest_matches(texts.str.extract_many(list(chinese), overlapping=True)),
+            "phrase": texts.str.extract_all(_phrase_pattern()),
             "en": texts.str.extract_all(r"[a-z][a-z0-9]*"),  # hyphenated words split
         }
     ).with_columns(
         pl.col("zh").list.eval(pl.element().replace_strict(chinese, default="")),
+        pl.col("phrase").list.eval(
+            pl.element().str.replace_all(r"[\s\-]+", " ").replace_strict(phrases, default="")
+        ),
         pl.col("en")
         .list.unique(maintain_order=True)
         .list.eval(pl.element().replace_strict(latin, default="")),
     )
     extra = found.select(
-        pl.concat_list("zh", "en")
+        pl.concat_list("zh", "phrase", "en")
         .list.eval(pl.element().filter(pl.element() != ""))
         .list.join(" ")
         .alias("extra")
@@ -225,6 +253,7 @@ def expand_series(texts: pl.Series) -> list[str]:
 
 
 USE_CUE = "use"  # buying to use: favours project and consumption items
+GENERIC_CUE = "generic"  # words naming no particular product ("产品", "零部件", "公司")
 # activities stated so specifically that a yielding exclusion (working capital) gives way to them
 YIELDING_KINDS = frozenset({ActivityKind.TRADE.value, ActivityKind.MANUFACTURING.value})
 
@@ -234,7 +263,16 @@ def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
     return tuple(
         (ActivityKind(r["kind"]), ascii_boundaries(r["pattern"]))
         for r in cached_rows("activity_cues.csv")
-        if r["kind"] != USE_CUE
+        if r["kind"] not in (USE_CUE, GENERIC_CUE)
+    )
+
+
+@cache
+def _generic_cues() -> tuple[str, ...]:
+    return tuple(
+        ascii_boundaries(r["pattern"])
+        for r in cached_rows("activity_cues.csv")
+        if r["kind"] == GENERIC_CUE
     )
 
 
@@ -321,6 +359,8 @@ class ExclusionRule:
     reason_zh: str
     overrides: bool  # beats every green cue (an explicit negation)
     yields_to_keywords: bool  # loses to a practitioner keyword too, not only to a phrase rule
+    # loses to a stated trade / manufacturing activity whose product is named (working capital)
+    yields_to_stated_activity: bool = False
 
 
 @cache
@@ -333,6 +373,7 @@ def _out_of_scope_rules(edition: str) -> tuple[ExclusionRule, ...]:
             r["reason_zh"],
             overrides=r.get("overrides_green_cues") == "true",
             yields_to_keywords=r.get("yields_to_keywords") == "true",
+            yields_to_stated_activity=r.get("yields_to_stated_activity") == "true",
         )
         for r in cached_rows("out_of_scope_rules.csv")
         if not r.get("editions") or edition in r["editions"].split("|")
@@ -540,6 +581,8 @@ class Screener:
         # the code is often the borrower's industry, not the activity's: a text that says it
         # builds, retrofits or buys something outweighs it
         says_otherwise = (hits[:, project] > 0) | uses
+        # what the text itself says, before the industry code adds its weaker cue
+        stated = [{kinds[j] for j in np.flatnonzero(row > 0)} for row in hits]
         hits[:, manufacturing] = np.maximum(
             hits[:, manufacturing], in_section_c * ~says_otherwise * w.manufacturing_code_cue
         )
@@ -567,8 +610,6 @@ class Screener:
             no_specific[:, None] & (onehot[None, :, project] > 0), w.project_default, 0
         )
         detected = [{kinds[j] for j in np.flatnonzero(row > 0)} for row in hits]
-        # what the text itself says (a cue hit is 1; the industry code only adds a fraction)
-        stated = [{kinds[j] for j in np.flatnonzero(row >= 1)} for row in hits]
         return adjust, detected, stated
 
     def _industry_vector(self, code: str) -> np.ndarray:
@@ -735,7 +776,11 @@ class Screener:
             if rank < detail_k:
                 matched = tuple(merged_spans(record.text, query_grams & self.item_grams[k])[:6])
                 nearest = diag["similar"][rank][row]
-                if nearest and diag["examples"][row, k] > 0:
+                if (
+                    nearest
+                    and diag["examples"][row, k] > 0
+                    and nearest[1] >= self.weights.example_display_min
+                ):
                     similar = f"{nearest[0]} {nearest[1]:.2f}"
             candidates.append(
                 Candidate(
@@ -780,9 +825,11 @@ class Screener:
         self, excluded: ExclusionRule, expanded: str, k: int, diag: dict[str, Any], row: int
     ) -> bool:
         """Does the text state a trade or manufacturing activity of item ``k``'s kind, and name
-        the product on its own? The product is what remains once the activity's cue words and
-        the exclusion's own words are removed ("钢材贸易流贷" leaves nothing of 8.1.1; "地源热泵
-        机组批发" still matches 8.5.6 by BM25 ≥ ``min_raw_bm25``)."""
+        the product on its own? The product is what remains once the activity's cue words, the
+        exclusion's own words and words naming no particular product ("产品", "零部件", "公司";
+        the ``generic`` cues) are removed: "钢材贸易流贷" and "汽车零部件贸易公司流动资金" leave
+        nothing of 8.1.1 / 8.2.1; "地源热泵机组批发" still matches 8.5.6 by BM25 ≥
+        ``min_raw_bm25``."""
         item = self.items[k]
         # the older editions bundle trade into manufacturing items ("…制造及贸易")
         trades = "贸易" in item.name_zh or "贸易" in item.text_zh
@@ -791,7 +838,7 @@ class Screener:
         if not stated:
             return False
         cues = [pattern for cue_kind, pattern in _kind_cues() if cue_kind.value in stated]
-        remainder = _without(expanded, [*cues, excluded.pattern])
+        remainder = _without(expanded, [*cues, excluded.pattern, *_generic_cues()])
         query = self._query_matrix([ngrams(remainder)])
         return float((query @ self.term_item[:, k]).toarray()[0, 0]) >= self.weights.min_raw_bm25
 
@@ -815,7 +862,10 @@ class Screener:
             and excluded.yields_to_keywords
             and (
                 diag["keywords"][row, k] > 0
-                or self._names_a_product(excluded, diag["expanded"][row], k, diag, row)
+                or (
+                    excluded.yields_to_stated_activity
+                    and self._names_a_product(excluded, diag["expanded"][row], k, diag, row)
+                )
             )
         )
         if excluded and (excluded.overrides or not named):
