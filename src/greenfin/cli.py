@@ -233,7 +233,7 @@ def taxonomy_export_examples(
     if output.suffix.lower() != ".csv":
         raise _fail(f"{output}: output must end in .csv")
     with _database().session() as session:
-        rows = project_library.confirmed_classifications(session, SystemActor(username="cli"))
+        rows = project_library.approved_classifications(session, SystemActor(username="cli"))
     schema = ["example_id", "source_set", "edition", "codes", "text", "source"]
     tables.write_atomic(pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String)), output)
     console.print(f"{len(rows)} approved classifications (check each item) → {output}")

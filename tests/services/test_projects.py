@@ -647,7 +647,7 @@ def test_search_clause_matches_every_word_literally(demo_db, word):
         assert session.execute(select(misses)).scalar_one() is False
 
 
-def test_confirmed_classifications_become_checked_examples(demo_db, monkeypatch, tmp_path):
+def test_approved_classifications_become_checked_examples(demo_db, monkeypatch, tmp_path):
     """An approved, non-synthetic project is exported (CLI) as a labelled example of the item
     reviewers approved; synthetic demo projects are not; enterprises may not export; the
     curator's merge script checks every row and names file, row and field."""
@@ -664,12 +664,10 @@ def test_confirmed_classifications_become_checked_examples(demo_db, monkeypatch,
         p = projects.approve(session, reviewer, project_id, p.version, grade="中绿")
         item_code = session.get(Project, project_id).item_code
         with pytest.raises(Forbidden):
-            project_library.confirmed_classifications(session, who(session, "demo-enterprise"))
+            project_library.approved_classifications(session, who(session, "demo-enterprise"))
         assert any(
             row["example_id"] == f"library:{project_id}"
-            for row in project_library.confirmed_classifications(
-                session, who(session, "demo-admin")
-            )
+            for row in project_library.approved_classifications(session, who(session, "demo-admin"))
         )
     monkeypatch.setenv("GREENFIN_DATABASE_URL", demo_db.url)
     monkeypatch.setenv("GREENFIN_DATA_DIR", str(tmp_path / "data"))

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy import Select, and_, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -1453,11 +1453,20 @@ def mark_read(
 # --- outcomes for statistics ------------------------------------------------------------------
 
 
+def _granted(stmt: Select[Any]) -> Select[Any]:
+    """Granted outcomes joined to the demanding enterprise (the grant statistics' common base)."""
+    return (
+        stmt.join(FinancingDemand, FinancingDemand.id == DemandInterest.demand_id)
+        .join(Organisation, Organisation.id == FinancingDemand.organisation_id)
+        .where(DemandInterest.status == GRANTED)
+    )
+
+
 def granted_by_bank(session: Session, *, until: date | None = None) -> pl.DataFrame:
     """Granted outcomes up to ``until`` per (lending bank, enterprise), in one grouped query:
     ``bank_id``, ``organisation_id``, ``uscc``, ``grants``, ``granted_amount_fen``. No
     permission check: the calling service (statistics) scopes its own output."""
-    stmt = (
+    stmt = _granted(
         select(
             DemandInterest.organisation_id,
             Organisation.id,
@@ -1465,11 +1474,7 @@ def granted_by_bank(session: Session, *, until: date | None = None) -> pl.DataFr
             func.count(DemandInterest.id),
             func.coalesce(func.sum(DemandInterest.granted_amount_fen), 0),
         )
-        .join(FinancingDemand, FinancingDemand.id == DemandInterest.demand_id)
-        .join(Organisation, Organisation.id == FinancingDemand.organisation_id)
-        .where(DemandInterest.status == GRANTED)
-        .group_by(DemandInterest.organisation_id, Organisation.id, Organisation.uscc)
-    )
+    ).group_by(DemandInterest.organisation_id, Organisation.id, Organisation.uscc)
     if until is not None:
         stmt = stmt.where(DemandInterest.granted_on <= until)
     schema = {
@@ -1493,15 +1498,14 @@ def granted_enterprises(
     lender's grants. No permission check: the calling service (statistics) scopes its own output.
     Returns organisation id, 统一社会信用代码, number of grants and granted amount (fen)."""
     stmt = (
-        select(
-            Organisation.id,
-            Organisation.uscc,
-            func.count(DemandInterest.id),
-            func.coalesce(func.sum(DemandInterest.granted_amount_fen), 0),
+        _granted(
+            select(
+                Organisation.id,
+                Organisation.uscc,
+                func.count(DemandInterest.id),
+                func.coalesce(func.sum(DemandInterest.granted_amount_fen), 0),
+            )
         )
-        .join(FinancingDemand, FinancingDemand.id == DemandInterest.demand_id)
-        .join(Organisation, Organisation.id == FinancingDemand.organisation_id)
-        .where(DemandInterest.status == GRANTED)
         .group_by(Organisation.id, Organisation.uscc)
         .order_by(Organisation.id)
     )

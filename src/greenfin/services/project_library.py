@@ -421,11 +421,11 @@ def statistics(session: Session, principal: Principal) -> StatisticsOut:
     )  # fmt: skip
 
 
-CONFIRMED_SOURCE_SET = "library"
+LIBRARY_SOURCE_SET = "library"
 EXAMPLE_EXPORTERS = frozenset({Role.ADMIN})
 
 
-def confirmed_classifications(session: Session, actor: Actor) -> list[dict[str, str]]:
+def approved_classifications(session: Session, actor: Actor) -> list[dict[str, str]]:
     """Approved library classifications as candidate labelled examples, in the schema of the
     taxonomy's ``labelled_examples.csv``: every approved, non-synthetic library project with its
     catalogue item. The item is the one the automatic screening proposed and the approving
@@ -450,8 +450,8 @@ def confirmed_classifications(session: Session, actor: Actor) -> list[dict[str, 
     ).all()  # fmt: skip
     return [
         {
-            "example_id": f"{CONFIRMED_SOURCE_SET}:{r.id}",
-            "source_set": CONFIRMED_SOURCE_SET,
+            "example_id": f"{LIBRARY_SOURCE_SET}:{r.id}",
+            "source_set": LIBRARY_SOURCE_SET,
             "edition": r.edition,
             "codes": r.item_code,
             "text": f"{r.name}。{r.description}",

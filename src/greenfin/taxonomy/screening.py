@@ -132,6 +132,18 @@ class ScreeningResult:
     explanation: str
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch's texts as every feature reads them, computed once per batch (and shared with
+    the 2025 screen that older editions project)."""
+
+    normalised: pl.Series
+    expanded: list[str]
+    series: pl.Series
+    grams: list[list[str]]
+    example_queries: sparse.csr_matrix
+
+
 class InputError(ValueError):
     """Bad screening input; ``field`` names what is wrong."""
 
@@ -648,12 +660,28 @@ class Screener:
         self, texts: list[str], industry_codes: list[str | None]
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         """(final scores, raw BM25, diagnostics) for many texts at once: (n × items) arrays."""
+        return self._score(self._prepare(texts), industry_codes)
+
+    def _prepare(self, texts: list[str]) -> _Prepared:
         # every feature reads the synonym-expanded text, so English input meets the Chinese
         # dictionaries through the glossary
         normalised = normalise_series(pl.Series("text", texts, dtype=pl.String))
         expanded = expand_series(normalised)
-        series = pl.Series("text", expanded, dtype=pl.String)
         grams = [ngrams(text) for text in expanded]
+        return _Prepared(
+            normalised=normalised,
+            expanded=expanded,
+            series=pl.Series("text", expanded, dtype=pl.String),
+            grams=grams,
+            example_queries=self.examples.query_matrix(grams),
+        )
+
+    def _score(
+        self, prepared: _Prepared, industry_codes: list[str | None]
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        normalised, expanded, series, grams = (
+            prepared.normalised, prepared.expanded, prepared.series, prepared.grams,
+        )  # fmt: skip
         raw = (self._query_matrix(grams) @ self.term_item).toarray()
         best = raw.max(axis=1, keepdims=True)
         lexical = np.divide(raw, best, out=np.zeros_like(raw), where=best > 0)
@@ -661,7 +689,7 @@ class Screener:
         kinds, detected, stated = self._kind_matrix(series, industry_codes)
         industry = self._industry_matrix(industry_codes)
         keywords = self._keyword_matrix(series)
-        example_queries = self.examples.query_matrix(grams)
+        example_queries = prepared.example_queries
         examples = (
             self.examples.item_scores(
                 example_queries, self.edition, self.position, self.weights.example_floor
@@ -673,7 +701,8 @@ class Screener:
         evidence = self._evidence(final, raw, rules, keywords)
         text_params: list[dict[str, Any]] | None = None
         if self.edition != BASE_EDITION and self.weights.base_projection:
-            base_final, _, base_diag = self.base.score(texts, industry_codes)
+            # the 2025 screen shares this edition's examples, so the prepared texts serve both
+            base_final, _, base_diag = self.base._score(prepared, industry_codes)
             text_params = base_diag["text_params"]  # same texts: read once
             top = base_final.max(axis=1, keepdims=True)
             relative = np.divide(base_final, top, out=np.zeros_like(base_final), where=top > 0)
