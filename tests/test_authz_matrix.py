@@ -176,6 +176,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/projects/{project_id}/approve"): frozenset({Role.REVIEWER}),
     ("POST", "/api/v1/projects/{project_id}/return"): frozenset({Role.REVIEWER}),
     ("POST", "/api/v1/projects/{project_id}/reject"): frozenset({Role.REVIEWER}),
+    ("POST", "/api/v1/projects/{project_id}/reclassify"): frozenset({Role.REVIEWER}),
     ("GET", "/api/v1/projects/{project_id}/certificate.pdf"): ALL,
     ("POST", "/api/v1/projects/{project_id}/certificate/revoke"): OVERSIGHT,
     ("GET", "/api/v1/certificates/{code}"): PUBLIC,
@@ -205,6 +206,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/projects/{project_id}/approve"): frozenset({Role.REVIEWER}),
     ("POST", "/projects/{project_id}/return"): frozenset({Role.REVIEWER}),
     ("POST", "/projects/{project_id}/reject"): frozenset({Role.REVIEWER}),
+    ("POST", "/projects/{project_id}/reclassify"): frozenset({Role.REVIEWER}),
     ("GET", "/projects/{project_id}/certificate.pdf"): ALL,
     # --- end issue #6 part A ---
 }

@@ -223,8 +223,9 @@ def taxonomy_export_examples(
         Path, typer.Option("-o", "--output", help="CSV in the schema of labelled_examples.csv")
     ],
 ) -> None:
-    """Approved library projects with their screening-proposed item, as candidate labelled
-    examples for curators to check and add with benchmarks/taxonomy_examples.py --include."""
+    """Approved library projects with their item (set by the reviewer, or the screening's item
+    accepted at approval: the source column says which), as candidate labelled examples for
+    curators to check and add with benchmarks/taxonomy_examples.py --include."""
     import polars as pl
 
     from greenfin.engine import tables

@@ -91,14 +91,35 @@ def test_workflow_over_the_api_with_version_conflicts(demo_client):
         json={"version": assigned.json()["version"], "reviewer_id": 1},
     )  # fmt: skip
     assert not_reviewer.status_code == 422 and fields(not_reviewer) == {"reviewer_id"}
+    version = assigned.json()["version"]
+    unknown = demo_client.post(
+        f"/api/v1/projects/{pid}/reclassify", headers=reviewer,
+        json={"version": version, "item_code": "6.1", "comment": "单体建筑供暖"},
+    )  # fmt: skip
+    assert unknown.status_code == 422 and fields(unknown) == {"item_code"}
+    by_enterprise = demo_client.post(
+        f"/api/v1/projects/{pid}/reclassify", headers=enterprise,
+        json={"version": version, "item_code": "6.1.5", "comment": "单体建筑供暖"},
+    )  # fmt: skip
+    assert by_enterprise.status_code == 403
+    reclassified = demo_client.post(
+        f"/api/v1/projects/{pid}/reclassify", headers=reviewer,
+        json={"version": version, "item_code": "6.1.5", "comment": "热泵只服务一所学校的建筑"},
+    )  # fmt: skip
+    assert reclassified.status_code == 200, reclassified.text
+    body = reclassified.json()
+    assert (body["item_code"], body["item_source"], body["status"]) == (
+        "6.1.5", "reviewer", "in_review",
+    )  # fmt: skip
+    assert body["screening"]["screened_item"] == "4.2.9"
     returned = demo_client.post(
         f"/api/v1/projects/{pid}/return", headers=reviewer,
-        json={"version": assigned.json()["version"], "comment": "请补充环评批复",
+        json={"version": body["version"], "comment": "请补充环评批复",
               "requested_evidence": "环评批复"},
     )  # fmt: skip
     assert returned.status_code == 200 and returned.json()["status"] == "returned"
     events = [e["action"] for e in returned.json()["events"]]
-    assert events == ["create", "edit", "submit", "screen", "assign", "return"]
+    assert events == ["create", "edit", "submit", "screen", "assign", "reclassify", "return"]
     other = api_token(demo_client, "demo-enterprise2")
     bank = api_token(demo_client, "demo-bank")
     for headers in (other, bank):

@@ -60,11 +60,20 @@ def test_project_to_loan(page: Page, live_server: str):
     expect(page.locator("#project-status")).to_have_attribute("data-status", "screening")
     logout(page, base)
 
-    # 2. a reviewer claims and approves it as 浅绿 (one approval; 深绿 would need four eyes)
+    # 2. a reviewer claims it, reclassifies it between the two PV items (the reason is kept in
+    # the timeline) and approves it as 浅绿 (one approval; 深绿 would need four eyes)
     login(page, base, "demo-reviewer")
     page.goto(f"{base}/projects/{project_id}")
     page.click("#action-claim")
     expect(page.locator("#project-status")).to_have_attribute("data-status", "in_review")
+    screened = page.locator("#item-code").get_attribute("data-code")
+    target = "4.2.2" if screened != "4.2.2" else "4.3.7"
+    page.fill("#reclassify-item", target)
+    page.fill("#reclassify-comment", "自有厂房屋顶，按分布式光伏认定（测试）")
+    page.click("#action-reclassify")
+    expect(page.locator("#item-code")).to_have_attribute("data-code", target)
+    expect(page.locator("#item-source")).to_contain_text(f"{screened}")
+    expect(page.locator('li[data-action="reclassify"]')).to_contain_text("按分布式光伏认定")
     page.select_option("#approve-grade", "浅绿")
     page.click("#action-approve")
     expect(page.locator("#project-status")).to_have_attribute("data-status", "approved")

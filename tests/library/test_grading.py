@@ -84,3 +84,18 @@ def test_rubric_rows_carry_source_and_edition_and_intervals_parse():
     assert Interval.parse("(-inf,0]").contains(0) and not Interval.parse("(0,0.1)").contains(0)
     with pytest.raises(ValueError):
         Interval.parse("0..1")
+
+
+def test_an_item_set_by_the_reviewer_is_not_scored_by_the_screening():
+    # the machine's score for its own item says nothing about the reviewer's: the reviewer_set
+    # band applies whatever top_score is, and the other criteria are unchanged
+    machine = grade(inputs(top_score=0.3))
+    reviewer = grade(inputs(top_score=0.3, item_set_by_reviewer=True))
+    band = next(b for b in rubric().criterion_bands("catalogue_match") if b.band == "reviewer_set")
+    assert points(machine)["catalogue_match"] == 4
+    assert points(reviewer)["catalogue_match"] == band.points == 25
+    assert {k: v for k, v in points(reviewer).items() if k != "catalogue_match"} == {
+        k: v for k, v in points(machine).items() if k != "catalogue_match"
+    }
+    how = {c.criterion: c.how for c in reviewer.criteria}
+    assert "评审员" in how["catalogue_match"]

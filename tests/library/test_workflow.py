@@ -108,9 +108,28 @@ def test_allowed_actions_drive_the_buttons():
     assert allowed_actions(state(Status.SCREENING), REVIEWER_A) == [Action.CLAIM]
     assert allowed_actions(state(Status.SCREENING), REGULATOR) == [Action.ASSIGN]
     decided = [Action.APPROVE, Action.RETURN, Action.REJECT]
-    assert allowed_actions(state(Status.IN_REVIEW, 3), REVIEWER_A) == decided
+    # the item can be changed only before an approval is recorded with it
+    assert allowed_actions(state(Status.IN_REVIEW, 3), REVIEWER_A) == [*decided, Action.RECLASSIFY]
     assert allowed_actions(state(Status.IN_REVIEW, 3), REVIEWER_B) == []
     assert allowed_actions(state(Status.IN_REVIEW, 3, first=3), REVIEWER_A) == []
     assert allowed_actions(state(Status.IN_REVIEW, 3, first=3), REVIEWER_B) == decided
     assert allowed_actions(state(Status.IN_REVIEW, 3, first=3), REGULATOR) == []
     assert allowed_actions(state(Status.APPROVED), BANK) == []
+
+
+def test_reclassify_is_the_assigned_reviewers_before_any_approval_with_a_reason():
+    step = plan(Action.RECLASSIFY, state(Status.IN_REVIEW, 3), REVIEWER_A, comment="应为储能")
+    assert (step.from_status, step.to_status, step.event) == (
+        Status.IN_REVIEW, Status.IN_REVIEW, "reclassify",
+    )  # fmt: skip
+    assert step.changes == {}  # the service sets the item and the redone assessment
+    assert refused("invalid", Action.RECLASSIFY, state(Status.IN_REVIEW, 3), REVIEWER_A,
+                   comment=" ").field == "comment"  # fmt: skip
+    refused("forbidden", Action.RECLASSIFY, state(Status.IN_REVIEW, 3), REVIEWER_B, comment="x")
+    refused("forbidden", Action.RECLASSIFY, state(Status.IN_REVIEW, 3), ENTERPRISE, comment="x")
+    refused("forbidden", Action.RECLASSIFY, state(Status.IN_REVIEW, 3), SYSTEM, comment="x")
+    refused("conflict", Action.RECLASSIFY, state(Status.SCREENING), REVIEWER_A, comment="x")
+    refused("conflict", Action.RECLASSIFY, state(Status.APPROVED, 3), REVIEWER_A, comment="x")
+    # 深绿 first-approved: neither reviewer may change the item the approval was given for
+    refused("conflict", Action.RECLASSIFY, state(Status.IN_REVIEW, 3, first=3), REVIEWER_B,
+            comment="x")  # fmt: skip

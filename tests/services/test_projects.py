@@ -694,3 +694,77 @@ def test_approved_classifications_become_checked_examples(demo_db, monkeypatch, 
     broken.select(FIELDS).write_csv(tmp_path / "broken.csv")
     with pytest.raises(ValueError, match=r"broken.csv, row 2, field codes"):
         included_rows(tmp_path / "broken.csv")
+
+
+def test_the_assigned_reviewer_reclassifies_before_approval_and_the_export_says_so(
+    demo_db, tmp_path
+):
+    """In review, the assigned reviewer replaces the screening's item: criteria, reduction and
+    proposed grade are redone, the event and the ledger record the reason and both items, only
+    that reviewer may do it and only before an approval; the exported example says the reviewer
+    set it."""
+    project_id = submitted_pv(demo_db, tmp_path)
+    with demo_db.session() as session:
+        reviewer, other = who(session, "demo-reviewer"), who(session, "demo-reviewer2")
+        enterprise, admin = who(session, "demo-enterprise"), who(session, "demo-admin")
+        p = projects.claim(session, reviewer, project_id, 3)
+        assert "reclassify" in p.allowed_actions and p.item_source == "screening"
+        machine_item, machine_grade = p.item_code, p.proposed_grade
+        candidates = [c["code"] for c in p.screening["candidates"]]
+        target = next(c for c in candidates if c != machine_item)
+        for actor in (other, enterprise):
+            with pytest.raises(Forbidden):
+                projects.reclassify(session, actor, project_id, p.version, target, "理由")
+        refused = [("6.1", "理由", "item_code"), (machine_item, "理由", "item_code"),
+                   (target, " ", "comment")]  # fmt: skip
+        for code, reason, field in refused:
+            with pytest.raises(InvalidInput) as bad:
+                projects.reclassify(session, reviewer, project_id, p.version, code, reason)
+            assert bad.value.problems[0].field == field
+        assert session.get(Project, project_id).item_code == machine_item  # nothing written
+        p = projects.reclassify(session, reviewer, project_id, p.version, target,
+                                "屋顶光伏随建筑一体化设计（测试）")  # fmt: skip
+        assert (p.status, p.item_code, p.item_source) == ("in_review", target, "reviewer")
+        assert p.category_code == target.split(".")[0]
+        assert p.screening["screened_item"] == machine_item
+        assert p.screening["candidates"][0]["code"] == target
+        match = next(c for c in p.grading["criteria"] if c["criterion"] == "catalogue_match")
+        assert match["band"] == "reviewer_set" and p.proposed_grade is not None
+        event = p.events[-1]
+        assert (event.action, event.comment) == ("reclassify", "屋顶光伏随建筑一体化设计（测试）")
+        record = session.execute(
+            select(AuditRecord).where(AuditRecord.action == "project.reclassify")
+            .order_by(AuditRecord.seq.desc()).limit(1)
+        ).scalar_one()  # fmt: skip
+        payload = json.loads(record.payload_json)
+        assert (payload["item"], payload["previous_item"]) == (target, machine_item)
+        assert payload["proposed_grade"] == p.proposed_grade
+        with pytest.raises(Conflict):  # stale version
+            projects.reclassify(session, reviewer, project_id, p.version - 1, machine_item, "x")
+        grade = "中绿" if machine_grade != "中绿" else "浅绿"
+        p = projects.approve(session, reviewer, project_id, p.version, grade=grade)
+        assert p.status == "approved" and "reclassify" not in p.allowed_actions
+        assert p.certificate is not None
+        assert project_certificates.verify(session, p.certificate.verification_code).item_code == (
+            target
+        )
+        exported = {
+            r["example_id"]: r for r in project_library.approved_classifications(session, admin)
+        }
+        ours = exported[f"library:{project_id}"]
+        assert ours["codes"] == target and "set by the reviewer" in ours["source"]
+        assert ledger.verify(session).ok
+
+
+def test_reclassify_is_refused_once_a_deep_green_approval_is_recorded(demo_db, tmp_path):
+    project_id = submitted_pv(demo_db, tmp_path)
+    with demo_db.session() as session:
+        first, second = who(session, "demo-reviewer"), who(session, "demo-reviewer2")
+        p = projects.claim(session, first, project_id, 3)
+        p = projects.approve(session, first, project_id, p.version, grade="深绿")
+        assert p.awaiting_second_approval and "reclassify" not in p.allowed_actions
+        target = next(c["code"] for c in p.screening["candidates"] if c["code"] != p.item_code)
+        for actor in (first, second):
+            with pytest.raises((Conflict, Forbidden)):
+                projects.reclassify(session, actor, project_id, p.version, target, "x")
+        assert session.get(Project, project_id).item_code == p.item_code

@@ -87,3 +87,40 @@ def test_0006_carries_organisation_reads_over_to_every_member_and_back(backend, 
         assert [bool(f) for f in flags.scalars()] == [True, False]
     command.upgrade(cfg, "head")
     database.dispose()
+
+
+def test_0007_says_the_screening_set_every_existing_item_and_back(backend, backend_factory):
+    from alembic import command
+
+    database = backend_factory.new(backend)
+    cfg = alembic_config(database.url)
+    command.downgrade(cfg, "0006")
+    with database.engine.begin() as conn:
+        org = conn.execute(
+            text(
+                "INSERT INTO organisations (uscc, name_zh, kind, district_code, "
+                "in_city_sub_centre, is_synthetic, created_at) VALUES ('91110105MA00000002', "
+                "'测试企业', 'enterprise', '110105', false, true, CURRENT_TIMESTAMP) RETURNING id"
+            )
+        ).scalar_one()
+        for item in ("'4.2.2'", "NULL"):  # a screened project and a draft
+            conn.execute(
+                text(
+                    "INSERT INTO projects (organisation_id, name, description, industry_code, "
+                    "district_code, in_city_sub_centre, total_investment_fen, "
+                    "technical_parameters_json, expected_outputs_json, status, version, edition, "
+                    "item_code, search_text, is_synthetic, created_at, updated_at) VALUES "
+                    f"({org}, 'p', 'd', '4416', '110105', false, 100, '{{}}', '{{}}', 'draft', 1, "
+                    f"'green-finance-2025', {item}, '', true, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+    command.upgrade(cfg, "0007")
+    with database.engine.connect() as conn:
+        rows = conn.execute(text("SELECT item_code, item_source FROM projects ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("4.2.2", "screening"), (None, None)]
+    command.downgrade(cfg, "0006")
+    columns = {c["name"] for c in inspect(database.engine).get_columns("projects")}
+    assert "item_source" not in columns and "item_code" in columns
+    command.upgrade(cfg, "head")
+    database.dispose()

@@ -63,6 +63,13 @@ class RejectIn(VersionIn):
     comment: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
+class ReclassifyIn(VersionIn):
+    item_code: Annotated[
+        str, Field(min_length=1, max_length=20, description="a level-3 item of the edition")
+    ]
+    comment: Annotated[str, Field(min_length=1, max_length=2000, description="the reason")]
+
+
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
@@ -268,6 +275,20 @@ def approve(
     """Approve with a grade; 深绿 needs a second, different reviewer (four eyes)."""
     grade = body.grade.value if body.grade else None
     out = projects.approve(session, principal, project_id, body.version, grade, body.comment)
+    session.commit()
+    return out
+
+
+@router.post("/projects/{project_id}/reclassify", response_model=projects.ProjectOut)
+def reclassify(
+    project_id: ProjectId, body: ReclassifyIn, session: SessionDep,
+    principal: Annotated[Principal, Depends(allow(Role.REVIEWER))],
+) -> projects.ProjectOut:  # fmt: skip
+    """The assigned reviewer sets another catalogue item (before any approval), with the reason;
+    criteria, reduction estimate and proposed grade are redone for it."""
+    out = projects.reclassify(
+        session, principal, project_id, body.version, body.item_code, body.comment
+    )
     session.commit()
     return out
 

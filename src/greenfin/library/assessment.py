@@ -104,6 +104,64 @@ def screening_from_row(
     }
 
 
+SCREENING = "screening"  # ``item_source``: the screening's first item, accepted with the project
+REVIEWER = "reviewer"  # ``item_source``: the assigned reviewer set the item (reclassify)
+_VERDICT_OF = {
+    criteria_mod.Outcome.PASSED: Verdict.ELIGIBLE,
+    criteria_mod.Outcome.FAILED: Verdict.NOT_ELIGIBLE,
+}
+
+
+class UnknownItem(ValueError):
+    """The reviewer named a code that is not a finest-level item of the edition."""
+
+
+def reclassified(
+    screening: dict[str, Any],
+    item_code: str,
+    technical_parameters: dict[str, Any],
+    industry_code: str | None,
+    reason: str,
+) -> dict[str, Any]:
+    """The screening record with the reviewer's catalogue item in first place.
+
+    The machine's candidates stay below it (their scores unchanged) and the machine's own first
+    item and verdict are kept (``screened_item``, ``screened_verdict``) so the record shows what
+    was changed. The item's technical criteria are checked again with the project's parameters
+    (text-read figures are the screener's and are not carried over), which sets the verdict:
+    eligible when all pass, not eligible when one fails, otherwise needs evidence."""
+    edition = screening.get("edition") or EDITION
+    catalogue = load_catalogue(edition)
+    item = catalogue.items.get(item_code)
+    if item is None or item.level != catalogue.edition.finest_level:
+        raise UnknownItem(
+            f"{item_code!r} is not a level-{catalogue.edition.finest_level} item of {edition} / "
+            "不是该目录最细一级的条目"
+        )
+    machine = screening.get("candidates") or []
+    kept = next((c for c in machine if c["code"] == item_code), None)
+    first = kept or {
+        "code": item_code, "name_zh": item.name_zh, "path": catalogue.path_label(item_code),
+        "score": None, "lexical": None, "rules": [], "matched_terms": [],
+        "industry_evidence": "", "ghg_mark": item.ghg_mark,
+    }  # fmt: skip
+    params = dict(technical_parameters)
+    if industry_code:
+        params.setdefault("gbt4754_code", industry_code)
+    report = criteria_mod.evaluate(edition, item_code, params)
+    verdict = _VERDICT_OF.get(report.outcome, Verdict.NEEDS_EVIDENCE)
+    return {
+        **screening,
+        "verdict": verdict.value,
+        "reason": f"评审员改判为 {item_code} {item.name_zh}：{reason}",
+        "candidates": [first, *(c for c in machine if c["code"] != item_code)],
+        "item_source": REVIEWER,
+        "screened_item": screening.get("screened_item", machine[0]["code"] if machine else None),
+        "screened_verdict": screening.get("screened_verdict", screening.get("verdict")),
+        **_checks(report),
+    }
+
+
 @dataclass(frozen=True)
 class Assessment:
     screening: dict[str, Any]
@@ -143,6 +201,7 @@ def assess(
             credit_grade=credit_grade,
             reduction_note=estimate.reason,
             credit_note=credit_note,
+            item_set_by_reviewer=screening.get("item_source") == REVIEWER,
         )
     )
     return Assessment(screening, verdict, item_code, category_of(item_code), estimate, result)

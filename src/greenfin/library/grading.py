@@ -37,6 +37,7 @@ CRITERIA = (
 NO_RECORD = "no_record"
 QUALITATIVE = "qualitative"
 NOT_ESTIMATED = "not_estimated"
+REVIEWER_SET = "reviewer_set"
 
 
 class RubricError(ValueError):
@@ -172,6 +173,7 @@ class GradingInputs:
     credit_grade: str | None
     reduction_note: str = ""
     credit_note: str = ""
+    item_set_by_reviewer: bool = False  # the assigned reviewer chose the item (reclassify)
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,17 @@ def grade(inputs: GradingInputs) -> GradingResult:
     """Points per criterion and the proposed grade."""
     rows: list[CriterionPoints] = []
     score = inputs.top_score if inputs.top_score is not None else 0.0
-    rows.append(_points(
-        "catalogue_match", _by_value("catalogue_match", score), round(score, 4),
-        f"筛查得分（首位目录条目，词法+规则+行业+活动类型+关键词）= {score:.4f}",
-    ))  # fmt: skip
+    if inputs.item_set_by_reviewer:
+        # the screening score measures the machine's item, not the one the reviewer chose
+        rows.append(_points(
+            "catalogue_match", _by_category("catalogue_match", REVIEWER_SET), None,
+            "目录条目由评审员改判确定（不再使用筛查得分）",
+        ))  # fmt: skip
+    else:
+        rows.append(_points(
+            "catalogue_match", _by_value("catalogue_match", score), round(score, 4),
+            f"筛查得分（首位目录条目，词法+规则+行业+活动类型+关键词）= {score:.4f}",
+        ))  # fmt: skip
     if inputs.checks_applicable:
         share = inputs.checks_passed / inputs.checks_applicable
         rows.append(_points(

@@ -17,6 +17,9 @@ States::
 - ``in_review``: a reviewer is assigned. Four eyes for 深绿: the assigned reviewer's approval with
   grade 深绿 is recorded (``first_approver_id``) and the project *stays* ``in_review`` until a
   second, different reviewer approves (or returns / rejects it).
+- ``reclassify`` (no status change): while a project is ``in_review`` and before any approval, the
+  assigned reviewer may replace the screening's catalogue item with another, giving the reason;
+  the reduction estimate and proposed grade are redone for the new item.
 - ``approved`` (enters the library with its grade), ``returned`` (for revision: the enterprise
   edits and resubmits), ``rejected`` (final).
 """
@@ -48,6 +51,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     RETURN = "return"
     REJECT = "reject"
+    RECLASSIFY = "reclassify"
 
 
 class Grade(StrEnum):
@@ -119,6 +123,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        "return for revision with comments and requested evidence"),
     _t(Action.REJECT, {Status.IN_REVIEW}, Status.REJECTED, {Role.REVIEWER}, Who.ASSIGNED, False,
        "reject with a reason"),
+    _t(Action.RECLASSIFY, {Status.IN_REVIEW}, None, {Role.REVIEWER}, Who.ASSIGNED, False,
+       "the assigned reviewer sets another catalogue item, with the reason, before approving"),
 )  # fmt: skip
 BY_ACTION: dict[Action, Transition] = {t.action: t for t in TRANSITIONS}
 
@@ -205,7 +211,10 @@ def allowed_actions(state: ProjectState, actor: ActorRef) -> list[Action]:
     for transition in TRANSITIONS:
         if state.status not in transition.sources:
             continue
-        if transition.action is Action.ASSIGN and state.first_approver_id is not None:
+        if (
+            transition.action in (Action.ASSIGN, Action.RECLASSIFY)
+            and state.first_approver_id is not None
+        ):
             continue
         try:
             _check_actor(transition, state, actor)
@@ -229,7 +238,7 @@ def plan(
 
     ``grade`` (approve): the grade the reviewer confirms, default ``proposed_grade``; must be
     深绿, 中绿 or 浅绿 (a project that is 非绿 is rejected, not approved). ``reviewer_id``
-    (assign): the reviewer to assign. ``comment``: required to return or reject."""
+    (assign): the reviewer to assign. ``comment``: required to return, reject or reclassify."""
     transition = BY_ACTION[action]
     if state.status not in transition.sources:
         allowed = ", ".join(s.value for s in sorted(transition.sources))
@@ -251,6 +260,13 @@ def plan(
     elif action is Action.SUBMIT:
         # a resubmission starts a fresh review
         changes.update(assigned_reviewer_id=None, first_approver_id=None, second_approver_id=None)
+    elif action is Action.RECLASSIFY:
+        if state.first_approver_id is not None:
+            raise _conflict(
+                "a first approval is recorded with this item; to change it, return the project"
+            )
+        if not (comment or "").strip():
+            raise WorkflowError("invalid", "comment", "give the reason / 请填写改判理由")
     elif action in (Action.RETURN, Action.REJECT):
         if not (comment or "").strip():
             raise WorkflowError("invalid", "comment", "give the reason / 请填写意见")

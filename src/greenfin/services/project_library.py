@@ -25,6 +25,7 @@ from greenfin import reference
 from greenfin.identity.principal import Actor, Principal
 from greenfin.identity.roles import Role
 from greenfin.library import search
+from greenfin.library.assessment import REVIEWER as REVIEWER_SOURCE
 from greenfin.library.workflow import STATUS_LABELS, Grade, Status
 from greenfin.services.errors import InvalidInput, Page
 from greenfin.services.permissions import require
@@ -428,18 +429,18 @@ EXAMPLE_EXPORTERS = frozenset({Role.ADMIN})
 def approved_classifications(session: Session, actor: Actor) -> list[dict[str, str]]:
     """Approved library classifications as candidate labelled examples, in the schema of the
     taxonomy's ``labelled_examples.csv``: every approved, non-synthetic library project with its
-    catalogue item. The item is the one the automatic screening proposed and the approving
-    reviewer(s) accepted with the project — reviewers cannot yet set a different item (not
-    built), so these are not independent labels: fed back unread they would reinforce the
-    engine's own choices. Curators check each item before adding rows with
-    ``benchmarks/taxonomy_examples.py --include``. Only the operator (CLI) and administrators
-    read them."""
+    catalogue item. ``source`` says who set the item: the assigned reviewer (``item_source`` =
+    reviewer, a reclassification with its reason in the ledger: an independent label), or the
+    automatic screening, whose first item the reviewer(s) accepted with the project — not an
+    independent label: fed back unread it would reinforce the engine's own choices. Curators
+    check each row before adding it with ``benchmarks/taxonomy_examples.py --include``. Only
+    the operator (CLI) and administrators read them."""
     if isinstance(actor, Principal):
         require(actor, EXAMPLE_EXPORTERS)
     rows = session.execute(
         select(
             Project.id, Project.name, Project.description, Project.edition,
-            Project.item_code, Project.decided_at,
+            Project.item_code, Project.item_source, Project.decided_at,
         )
         .where(
             Project.status == Status.APPROVED.value,
@@ -455,8 +456,12 @@ def approved_classifications(session: Session, actor: Actor) -> list[dict[str, s
             "edition": r.edition,
             "codes": r.item_code,
             "text": f"{r.name}。{r.description}",
-            "source": f"greenfin project library, project {r.id}: item proposed by screening, "
-            "accepted at approval "
+            "source": f"greenfin project library, project {r.id}: "
+            + (
+                "item set by the reviewer (reclassified), approved "
+                if r.item_source == REVIEWER_SOURCE
+                else "item proposed by screening, accepted at approval "
+            )
             + (f"{r.decided_at:%Y-%m-%d}" if r.decided_at else "(date not recorded)")
             + "; check the item before including",
         }

@@ -275,6 +275,7 @@ class ProjectOut(BaseModel):
     edition: str
     item_code: str | None
     item_name_zh: str | None
+    item_source: str | None  # "screening" or "reviewer" (reclassified)
     category_code: str | None
     category_name_zh: str | None
     verdict: str | None
@@ -723,6 +724,9 @@ def assessment_values(
     values = {
         "verdict": result.verdict,
         "item_code": result.item_code,
+        "item_source": (result.screening.get("item_source") or assessment.SCREENING)
+        if result.item_code
+        else None,
         "category_code": result.category_code,
         "screening_json": json.dumps(result.screening, ensure_ascii=False),
         "reduction_tco2e_per_year": result.reduction.annual_reduction_tco2e,
@@ -940,6 +944,46 @@ def approve(
     return project_out(session, actor, project)
 
 
+def reclassify(
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    version: int,
+    item_code: str,
+    comment: str,
+) -> ProjectOut:
+    """The assigned reviewer replaces the screening's catalogue item with another (in review,
+    before any approval), giving the reason. The item's technical criteria are checked again and
+    the reduction estimate and proposed grade are redone for it; the machine's candidates and its
+    first item stay in the screening record. The item is then the reviewer's label
+    (``item_source`` = reviewer): an independent label the taxonomy's example export can use."""
+    project = load(session, actor, project_id)
+    step = _plan(Action.RECLASSIFY, project, actor, comment=comment)
+    _check_version(project, version)
+    code = (item_code or "").strip()
+    if code == project.item_code:
+        raise InvalidInput.on(
+            "item_code", f"{code} is already the project's item / 该条目已是项目当前条目"
+        )
+    previous = project.item_code
+    try:
+        record = assessment.reclassified(
+            json.loads(project.screening_json or "{}"), code,
+            json.loads(project.technical_parameters_json or "{}"), project.industry_code,
+            comment.strip(),
+        )  # fmt: skip
+    except assessment.UnknownItem as exc:
+        raise InvalidInput.on("item_code", str(exc)) from None
+    values = assess_project(session, project, record, _now().year)
+    _apply(
+        session, actor, project, version, step, values, comment=comment.strip(),
+        payload={"item": code, "previous_item": previous, "verdict": values["verdict"],
+                 "reduction_tco2e_per_year": values["reduction_tco2e_per_year"],
+                 "proposed_grade": values["proposed_grade"]},
+    )  # fmt: skip
+    return project_out(session, actor, project)
+
+
 def return_for_revision(
     session: Session,
     actor: Actor,
@@ -1039,7 +1083,8 @@ def project_out(session: Session, actor: Actor, project: Project) -> ProjectOut:
         status=project.status, status_label_zh=STATUS_LABELS[status][0],
         status_label_en=STATUS_LABELS[status][1], version=project.version,
         edition=project.edition, item_code=project.item_code,
-        item_name_zh=_item_name(project.item_code), category_code=project.category_code,
+        item_name_zh=_item_name(project.item_code), item_source=project.item_source,
+        category_code=project.category_code,
         category_name_zh=_item_name(project.category_code), verdict=project.verdict,
         screening=json.loads(project.screening_json) if project.screening_json else None,
         reduction_tco2e_per_year=project.reduction_tco2e_per_year,

@@ -261,6 +261,8 @@ class Project(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     edition: Mapped[str] = mapped_column(String(40), default="green-finance-2025")
     item_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    # who set item_code: "screening" (its first item) or "reviewer" (reclassified, migration 0007)
+    item_source: Mapped[str | None] = mapped_column(String(20))
     category_code: Mapped[str | None] = mapped_column(String(10), index=True)
     verdict: Mapped[str | None] = mapped_column(String(20))
     screening_json: Mapped[str | None] = mapped_column(Text)

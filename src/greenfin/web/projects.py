@@ -488,6 +488,15 @@ async def project_approve(
         v.get("comment") or None))  # fmt: skip
 
 
+@router.post("/projects/{project_id}/reclassify", dependencies=[CsrfDep])
+async def project_reclassify(
+    project_id: int, request: Request, session: SessionDep, principal: Reviewer
+) -> Response:
+    return await _act(request, session, principal, project_id, lambda v: projects.reclassify(
+        session, principal, project_id, _version(v), v.get("item_code", ""),
+        v.get("comment", "")))  # fmt: skip
+
+
 @router.post("/projects/{project_id}/return", dependencies=[CsrfDep])
 async def project_return(
     project_id: int, request: Request, session: SessionDep, principal: Reviewer
