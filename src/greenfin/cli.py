@@ -723,8 +723,10 @@ def projects_show(project_id: Annotated[int, typer.Argument(help="Project id")])
             raise _fail(exc.detail) from None
     console.print(f"[bold]{p.name}[/] (#{p.id}, {p.organisation_name}) — {p.status}, "
                   f"version {p.version}")  # fmt: skip
-    console.print(f"item {p.item_code or '—'} {p.item_name_zh or ''} · verdict {p.verdict or '—'}"
-                  f" · proposed {p.proposed_grade or '—'} · grade {p.grade or '—'}")  # fmt: skip
+    source = " (set by the reviewer)" if p.item_source == "reviewer" else ""
+    console.print(f"item {p.item_code or '—'} {p.item_name_zh or ''}{source} · verdict "
+                  f"{p.verdict or '—'} · proposed {p.proposed_grade or '—'} · grade "
+                  f"{p.grade or '—'}")  # fmt: skip
     if p.reduction:
         value = p.reduction.get("annual_reduction_tco2e")
         console.print(

@@ -66,6 +66,8 @@ def test_project_to_loan(page: Page, live_server: str):
     page.goto(f"{base}/projects/{project_id}")
     page.click("#action-claim")
     expect(page.locator("#project-status")).to_have_attribute("data-status", "in_review")
+    browse = page.locator("#reclassify-browse").get_attribute("href")
+    assert page.request.get(base + browse).ok  # the catalogue the reviewer picks from
     screened = page.locator("#item-code").get_attribute("data-code")
     target = "4.2.2" if screened != "4.2.2" else "4.3.7"
     page.fill("#reclassify-item", target)

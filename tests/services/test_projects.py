@@ -581,6 +581,7 @@ def test_cli_import_and_show(demo_db, monkeypatch, tmp_path):
         shown = runner.invoke(app, ["projects", "show", str(project_id)])
         # 1,100 MWh × 0.6361 tCO2/MWh = 699.71 t
         assert shown.exit_code == 0 and "699.710 tCO2e/yr" in shown.output
+        assert "set by the reviewer" not in shown.output  # the screening set this item
         assert runner.invoke(app, ["projects", "show", "999999"]).exit_code == 1
     finally:
         get_settings.cache_clear()
@@ -700,8 +701,9 @@ def test_the_assigned_reviewer_reclassifies_before_approval_and_the_export_says_
     demo_db, tmp_path
 ):
     """In review, the assigned reviewer replaces the screening's item: criteria, reduction and
-    proposed grade are redone, the event and the ledger record the reason and both items, only
-    that reviewer may do it and only before an approval; the exported example says the reviewer
+    proposed grade are redone, the event keeps the reason and the ledger both items, only that
+    reviewer may do it and only before an approval, choosing the screening's item again restores
+    its record; a bank sees the item but not the reason; the exported example says the reviewer
     set it."""
     project_id = submitted_pv(demo_db, tmp_path)
     with demo_db.session() as session:
@@ -721,7 +723,14 @@ def test_the_assigned_reviewer_reclassifies_before_approval_and_the_export_says_
             with pytest.raises(InvalidInput) as bad:
                 projects.reclassify(session, reviewer, project_id, p.version, code, reason)
             assert bad.value.problems[0].field == field
-        assert session.get(Project, project_id).item_code == machine_item  # nothing written
+        assert stored_item(session, project_id) == (machine_item, "screening")  # nothing written
+        machine_record = p.screening
+        p = projects.reclassify(session, reviewer, project_id, p.version, target, "改判一（测试）")
+        assert (p.item_code, p.item_source) == (target, "reviewer")
+        p = projects.reclassify(session, reviewer, project_id, p.version, machine_item, "改回")
+        assert (p.item_code, p.item_source, p.screening) == (
+            machine_item, "screening", machine_record,
+        )  # fmt: skip
         p = projects.reclassify(session, reviewer, project_id, p.version, target,
                                 "屋顶光伏随建筑一体化设计（测试）")  # fmt: skip
         assert (p.status, p.item_code, p.item_source) == ("in_review", target, "reviewer")
@@ -753,7 +762,32 @@ def test_the_assigned_reviewer_reclassifies_before_approval_and_the_export_says_
         }
         ours = exported[f"library:{project_id}"]
         assert ours["codes"] == target and "set by the reviewer" in ours["source"]
+        seen_by_bank = projects.get_project(session, who(session, "demo-bank"), project_id)
+        assert seen_by_bank.item_code == target and not seen_by_bank.full_view
+        assert "屋顶光伏随建筑一体化设计" not in seen_by_bank.model_dump_json()
         assert ledger.verify(session).ok
+
+
+def stored_item(session, project_id: int) -> tuple:
+    """What the database holds (a column query, not the session's cached object)."""
+    row = session.execute(
+        select(Project.item_code, Project.item_source).where(Project.id == project_id)
+    ).one()
+    return tuple(row)
+
+
+def test_a_resubmission_screens_again_and_the_screening_sets_the_item(demo_db, tmp_path):
+    project_id = submitted_pv(demo_db, tmp_path)
+    with demo_db.session() as session:
+        reviewer, enterprise = who(session, "demo-reviewer"), who(session, "demo-enterprise")
+        p = projects.claim(session, reviewer, project_id, 3)
+        machine_item = p.item_code
+        target = next(c["code"] for c in p.screening["candidates"] if c["code"] != machine_item)
+        p = projects.reclassify(session, reviewer, project_id, p.version, target, "理由（测试）")
+        p = projects.return_for_revision(session, reviewer, project_id, p.version, "请补充材料")
+        p = projects.submit(session, enterprise, project_id, p.version)
+        assert (p.status, p.item_code, p.item_source) == ("screening", machine_item, "screening")
+        assert "machine" not in p.screening and "screened_item" not in p.screening
 
 
 def test_reclassify_is_refused_once_a_deep_green_approval_is_recorded(demo_db, tmp_path):
@@ -764,7 +798,7 @@ def test_reclassify_is_refused_once_a_deep_green_approval_is_recorded(demo_db, t
         p = projects.approve(session, first, project_id, p.version, grade="深绿")
         assert p.awaiting_second_approval and "reclassify" not in p.allowed_actions
         target = next(c["code"] for c in p.screening["candidates"] if c["code"] != p.item_code)
-        for actor in (first, second):
-            with pytest.raises((Conflict, Forbidden)):
+        for actor in (first, second):  # the item of a recorded approval is fixed: return instead
+            with pytest.raises(Conflict, match="return the project"):
                 projects.reclassify(session, actor, project_id, p.version, target, "x")
-        assert session.get(Project, project_id).item_code == p.item_code
+        assert stored_item(session, project_id) == (p.item_code, "screening")

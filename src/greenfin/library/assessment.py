@@ -12,10 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from greenfin.library import evidence, grading, reduction
 from greenfin.taxonomy import criteria as criteria_mod
 from greenfin.taxonomy.catalogue import load_catalogue
+from greenfin.taxonomy.parameters import extract_parameters
 from greenfin.taxonomy.screening import ScreeningResult, Verdict
+from greenfin.taxonomy.text import normalise_series
 
 EDITION = "green-finance-2025"
 # an item is identified unless the text fell outside the catalogue
@@ -121,15 +125,19 @@ def reclassified(
     item_code: str,
     technical_parameters: dict[str, Any],
     industry_code: str | None,
-    reason: str,
+    text: str,
 ) -> dict[str, Any]:
     """The screening record with the reviewer's catalogue item in first place.
 
-    The machine's candidates stay below it (their scores unchanged) and the machine's own first
-    item and verdict are kept (``screened_item``, ``screened_verdict``) so the record shows what
-    was changed. The item's technical criteria are checked again with the project's parameters
-    (text-read figures are the screener's and are not carried over), which sets the verdict:
-    eligible when all pass, not eligible when one fails, otherwise needs evidence."""
+    The machine's own record is kept whole under ``machine`` (from the first reclassification
+    on), so later reclassifications rank the machine's candidates, not earlier picks, and a
+    return to the machine's first item restores its record unchanged (``item_source`` screening
+    again). Otherwise the item leads, the machine's candidates follow with their scores, and the
+    item's technical criteria are checked with the project's parameters and the figures its
+    ``text`` (name and description) states — the screener's reading, declared values first —
+    which sets the verdict: eligible when all pass, not eligible when one fails, otherwise needs
+    evidence. The reviewer's reason is not copied here: the record is shown to banks, the review
+    comment is not (it stays with the project's events and the ledger)."""
     edition = screening.get("edition") or EDITION
     catalogue = load_catalogue(edition)
     item = catalogue.items.get(item_code)
@@ -138,26 +146,38 @@ def reclassified(
             f"{item_code!r} is not a level-{catalogue.edition.finest_level} item of {edition} / "
             "不是该目录最细一级的条目"
         )
-    machine = screening.get("candidates") or []
-    kept = next((c for c in machine if c["code"] == item_code), None)
-    first = kept or {
+    machine = screening.get("machine") or screening
+    candidates = machine.get("candidates") or []
+    screened_item = (
+        candidates[0]["code"] if candidates and machine["verdict"] in IDENTIFIED else None
+    )
+    if item_code == screened_item:
+        return machine
+    first = next((c for c in candidates if c["code"] == item_code), None) or {
         "code": item_code, "name_zh": item.name_zh, "path": catalogue.path_label(item_code),
         "score": None, "lexical": None, "rules": [], "matched_terms": [],
         "industry_evidence": "", "ghg_mark": item.ghg_mark,
     }  # fmt: skip
-    params = dict(technical_parameters)
+    read = extract_parameters(normalise_series(pl.Series([text], dtype=pl.String)))[0]
+    params = {**read, **technical_parameters}
     if industry_code:
         params.setdefault("gbt4754_code", industry_code)
     report = criteria_mod.evaluate(edition, item_code, params)
     verdict = _VERDICT_OF.get(report.outcome, Verdict.NEEDS_EVIDENCE)
+    failed = "；".join(dict.fromkeys(c.message for c in report.failed))
+    before = f"筛查结论 {machine['verdict']}" + (
+        f"，首位条目 {screened_item}" if screened_item else ""
+    )
     return {
-        **screening,
+        **machine,
         "verdict": verdict.value,
-        "reason": f"评审员改判为 {item_code} {item.name_zh}：{reason}",
-        "candidates": [first, *(c for c in machine if c["code"] != item_code)],
+        "reason": f"评审员改判为 {item_code} {item.name_zh}（{before}）"
+        + (f"；技术标准未达标：{failed}" if failed else ""),
+        "candidates": [first, *(c for c in candidates if c["code"] != item_code)],
         "item_source": REVIEWER,
-        "screened_item": screening.get("screened_item", machine[0]["code"] if machine else None),
-        "screened_verdict": screening.get("screened_verdict", screening.get("verdict")),
+        "screened_item": screened_item,
+        "screened_verdict": machine["verdict"],
+        "machine": machine,
         **_checks(report),
     }
 

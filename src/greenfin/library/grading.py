@@ -231,7 +231,7 @@ def grade(inputs: GradingInputs) -> GradingResult:
         # the screening score measures the machine's item, not the one the reviewer chose
         rows.append(_points(
             "catalogue_match", _by_category("catalogue_match", REVIEWER_SET), None,
-            "目录条目由评审员改判确定（不再使用筛查得分）",
+            "目录条目由评审员改判确定：该条目无筛查得分，按较强匹配计分",
         ))  # fmt: skip
     else:
         rows.append(_points(

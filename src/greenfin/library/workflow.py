@@ -245,6 +245,11 @@ def plan(
         raise _conflict(
             f"cannot {action.value} a project that is {state.status.value} (needs: {allowed})"
         )
+    if action is Action.RECLASSIFY and state.first_approver_id is not None:
+        # before the actor check: the first approver would otherwise hear "four eyes"
+        raise _conflict(
+            "a first approval is recorded with this item; to change it, return the project"
+        )
     _check_actor(transition, state, actor)
     target = transition.target or state.status
     changes: dict[str, object] = {}
@@ -261,10 +266,6 @@ def plan(
         # a resubmission starts a fresh review
         changes.update(assigned_reviewer_id=None, first_approver_id=None, second_approver_id=None)
     elif action is Action.RECLASSIFY:
-        if state.first_approver_id is not None:
-            raise _conflict(
-                "a first approval is recorded with this item; to change it, return the project"
-            )
         if not (comment or "").strip():
             raise WorkflowError("invalid", "comment", "give the reason / 请填写改判理由")
     elif action in (Action.RETURN, Action.REJECT):

@@ -430,9 +430,10 @@ def approved_classifications(session: Session, actor: Actor) -> list[dict[str, s
     """Approved library classifications as candidate labelled examples, in the schema of the
     taxonomy's ``labelled_examples.csv``: every approved, non-synthetic library project with its
     catalogue item. ``source`` says who set the item: the assigned reviewer (``item_source`` =
-    reviewer, a reclassification with its reason in the ledger: an independent label), or the
-    automatic screening, whose first item the reviewer(s) accepted with the project — not an
-    independent label: fed back unread it would reinforce the engine's own choices. Curators
+    reviewer, a reclassification with its reason in the ledger: the reviewer's decision rather
+    than the engine's first choice), or the automatic screening, whose first item the reviewer(s)
+    accepted with the project — not an independent label: fed back unread it would reinforce the
+    engine's own choices. Curators
     check each row before adding it with ``benchmarks/taxonomy_examples.py --include``. Only
     the operator (CLI) and administrators read them."""
     if isinstance(actor, Principal):

@@ -944,6 +944,9 @@ def approve(
     return project_out(session, actor, project)
 
 
+MAX_ITEM_CODE, MAX_COMMENT = 20, 2000  # as the API's ReclassifyIn and the store's columns
+
+
 def reclassify(
     session: Session,
     actor: Actor,
@@ -954,13 +957,18 @@ def reclassify(
 ) -> ProjectOut:
     """The assigned reviewer replaces the screening's catalogue item with another (in review,
     before any approval), giving the reason. The item's technical criteria are checked again and
-    the reduction estimate and proposed grade are redone for it; the machine's candidates and its
-    first item stay in the screening record. The item is then the reviewer's label
-    (``item_source`` = reviewer): an independent label the taxonomy's example export can use."""
+    the reduction estimate and proposed grade are redone for it; the machine's record is kept
+    inside the screening record, and choosing the machine's first item again restores it. The
+    item is then the reviewer's decision (``item_source`` = reviewer), which the taxonomy's
+    example export marks as such. The reason goes to the project's events and the ledger, which
+    banks and other enterprises do not see."""
     project = load(session, actor, project_id)
     step = _plan(Action.RECLASSIFY, project, actor, comment=comment)
     _check_version(project, version)
-    code = (item_code or "").strip()
+    code, reason = (item_code or "").strip(), (comment or "").strip()
+    if len(code) > MAX_ITEM_CODE or len(reason) > MAX_COMMENT:
+        field = "item_code" if len(code) > MAX_ITEM_CODE else "comment"
+        raise InvalidInput.on(field, "too long / 过长")
     if code == project.item_code:
         raise InvalidInput.on(
             "item_code", f"{code} is already the project's item / 该条目已是项目当前条目"
@@ -970,14 +978,15 @@ def reclassify(
         record = assessment.reclassified(
             json.loads(project.screening_json or "{}"), code,
             json.loads(project.technical_parameters_json or "{}"), project.industry_code,
-            comment.strip(),
+            f"{project.name}。{project.description}",
         )  # fmt: skip
     except assessment.UnknownItem as exc:
         raise InvalidInput.on("item_code", str(exc)) from None
     values = assess_project(session, project, record, _now().year)
     _apply(
-        session, actor, project, version, step, values, comment=comment.strip(),
-        payload={"item": code, "previous_item": previous, "verdict": values["verdict"],
+        session, actor, project, version, step, values, comment=reason,
+        payload={"item": code, "previous_item": previous, "item_source": values["item_source"],
+                 "verdict": values["verdict"],
                  "reduction_tco2e_per_year": values["reduction_tco2e_per_year"],
                  "proposed_grade": values["proposed_grade"]},
     )  # fmt: skip
