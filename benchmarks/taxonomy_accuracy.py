@@ -2,11 +2,11 @@
 
 Prints top-1 / top-3 accuracy per edition (gold code or an accepted alternative), plus recall on
 the non-green rows (``out_of_scope``; ``not_green`` also counts ``not_eligible``) and in-scope
-rows wrongly excluded. Sets A, B, C and E are development data; set D (``HELD_OUT``) is the held-out
+rows wrongly excluded. Sets A–G, I and J are development data; set H (``HELD_OUT``) is the held-out
 test, never listed with ``--misses`` and never an example. The screener's labelled examples
 (``labelled_examples.csv``) are written from the development sets, so each set is scored with its
 own examples left out (leave-one-set-out): no record is ever matched against itself.
-Run: python benchmarks/taxonomy_accuracy.py [--set a|b|c|d|e] [--misses]
+Run: python benchmarks/taxonomy_accuracy.py [--set a|b|…|j] [--misses]
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ EVAL = Path(__file__).parent / "taxonomy" / "eval_set.csv"
 # (eval_set_b_editions.csv). All of it is held out.
 EVAL_B = Path(__file__).parent / "taxonomy" / "eval_set_b.csv"
 EVAL_B_EDITIONS = Path(__file__).parent / "taxonomy" / "eval_set_b_editions.csv"
-# Sets C–G: written and labelled for all three editions by further independent helpers
-# (taxonomy/EVAL_SET_C.md … _G.md), each in one file. Set C was the held-out test from the
-# second round of 2026-11-28 until the third session of that day opened it for development; set D,
-# written then, is the held-out test; sets E, F, G were written as development data.
-FULL_SETS = {name: Path(__file__).parent / "taxonomy" / f"eval_set_{name}.csv" for name in "cdefg"}
-HELD_OUT = "d"
+# Sets C–J: written and labelled for all three editions by further independent helpers
+# (taxonomy/EVAL_SET_C.md … _J.md), each in one file. Each held-out set is read rarely, by hand,
+# and opened for development only when a fresh one replaces it: set C was held out in the second
+# session of 2026-11-28, set D in the third; set H, written in the fourth, is the held-out test
+# now. Sets E, F, G, I and J were written as development data.
+FULL_SETS = {
+    name: Path(__file__).parent / "taxonomy" / f"eval_set_{name}.csv" for name in "cdefghij"
+}
+HELD_OUT = "h"
 EDITIONS = {
     "green-finance-2025": ("gf2025_code", "gf2025_alternatives"),
     "bond-2021": ("bond2021_code", "bond2021_alternatives"),

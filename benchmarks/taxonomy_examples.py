@@ -2,8 +2,10 @@
 
 Every evaluation set except the held-out one (``HELD_OUT`` in taxonomy_accuracy.py) becomes
 examples: one row per record and edition that has a code, the labeller's first choice first and
-the accepted alternatives after it. Rows with no code for an edition (outside its scope) are not
-examples of anything and are left out. The held-out set is refused, so it stays unseen.
+the accepted alternatives after it. A record labelled not green (``out_of_scope``) with no code
+for an edition is an example with empty codes: a non-green record. An in-scope record with no
+code for an edition (no counterpart there) is left out. The held-out set is refused, so it stays
+unseen.
 
 ``--include FILE`` adds approved library classifications exported from the project library
 (``greenfin taxonomy export-examples -o FILE``) once a curator has checked each item (the item is
@@ -34,6 +36,9 @@ SOURCES = {
     "e": "benchmarks/taxonomy/eval_set_e.csv (set E, independent labeller, EVAL_SET_E.md)",
     "f": "benchmarks/taxonomy/eval_set_f.csv (set F, independent labeller, EVAL_SET_F.md)",
     "g": "benchmarks/taxonomy/eval_set_g.csv (set G, independent labeller, EVAL_SET_G.md)",
+    "h": "benchmarks/taxonomy/eval_set_h.csv (set H, independent labeller, EVAL_SET_H.md)",
+    "i": "benchmarks/taxonomy/eval_set_i.csv (set I, independent labeller, EVAL_SET_I.md)",
+    "j": "benchmarks/taxonomy/eval_set_j.csv (set J, independent labeller, EVAL_SET_J.md)",
 }
 FIELDS = ["example_id", "source_set", "edition", "codes", "text", "source"]
 
@@ -45,15 +50,19 @@ def example_rows(set_names: list[str]) -> list[dict[str, str]]:
     for name in set_names:
         for record in LOADERS[name]().iter_rows(named=True):
             for edition, (gold, alternatives) in EDITIONS.items():
-                if not record[gold]:
+                if record[gold]:
+                    extra = [c.strip() for c in record[alternatives].split(";") if c.strip()]
+                    codes = ";".join(dict.fromkeys([record[gold], *extra]))
+                elif record["scope"] == "out":  # labelled not green: an example with no code
+                    codes = ""
+                else:  # in scope, but this edition has no counterpart: an example of nothing
                     continue
-                extra = [c.strip() for c in record[alternatives].split(";") if c.strip()]
                 rows.append(
                     {
                         "example_id": f"{name}:{record['id']}",
                         "source_set": name,
                         "edition": edition,
-                        "codes": ";".join(dict.fromkeys([record[gold], *extra])),
+                        "codes": codes,
                         "text": f"{record['name']}。{record['description']}",
                         "source": SOURCES[name],
                     }

@@ -1,5 +1,7 @@
 """Screening behaviour on hand-written cases (the measured accuracy is in benchmarks/)."""
 
+from collections import Counter
+
 import pytest
 
 from greenfin.taxonomy.screening import InputError, ScreeningInput, Verdict, screener
@@ -287,3 +289,53 @@ def test_english_phrases_match_whole_words_only():
     assert "加油站" not in biogas  # "gas station" inside "biogas station"
     assert "半导体照明" not in lighting  # "led lighting" inside "controlled lighting"
     assert "垃圾焚烧" in heat  # a hyphenated phrase still matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["报废工程机械发动机再制造，年再制造发动机2000台",
+     "Term loan for remanufacturing of used truck engines and gearboxes"],
+)  # fmt: skip
+def test_remanufacturing_is_not_read_as_manufacturing(text):
+    """Both "再制造" (it contains 制造) and "remanufacturing" (it contains manufactur) are masked
+    before the kind cues run: restoring used products is not penalised as making them."""
+    result = screen(text)
+    assert "manufacturing" not in result.candidates[0].kind_note
+    assert "3.2.5" in [c.code for c in result.candidates]
+    # a maker of remanufacturing equipment still says it makes equipment
+    maker = screen("再制造设备制造，年产激光熔覆设备200台")
+    assert "manufacturing" in maker.candidates[0].kind_note
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("环境监测仪器代理商采购进口VOCs在线监测系统用于销售", "8.3.3"),
+     ("有机蔬菜连锁门店备货", "8.6.2")],
+)  # fmt: skip
+def test_agents_and_chain_stores_are_trade(text, expected):
+    result = screen(text)
+    assert "trade" in result.candidates[0].kind_note
+    assert expected in [c.code for c in result.candidates]
+
+
+def test_a_trade_item_is_indexed_with_the_scope_of_the_item_it_refers_to():
+    """8.4.3's text says its equipment is that of 3.1.3 ("参照本目录3.1.3规定要求"): its index
+    document includes 3.1.3's text at ``reference_weight``; with the weight at 0 it does not."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from greenfin.taxonomy.screening import Screener
+    from greenfin.taxonomy.text import ngrams
+
+    engine = screener()
+    trade, maker = engine.catalogue.items["8.4.3"], engine.catalogue.items["3.1.3"]
+    assert "3.1.3" in trade.text_zh
+    unreferenced = SimpleNamespace(
+        weights=replace(engine.weights, reference_weight=0.0), catalogue=engine.catalogue
+    )
+    with_references = engine._doc_counts(trade)
+    inherited = set(with_references) - set(Screener._doc_counts(unreferenced, trade))
+    assert inherited and inherited <= set(engine._doc_counts(maker))
+    referred = Counter(ngrams(maker.text_zh))
+    weight = engine.weights.reference_weight
+    assert all(with_references[g] == pytest.approx(weight * referred[g]) for g in inherited)

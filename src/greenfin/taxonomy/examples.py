@@ -18,6 +18,11 @@ any example accepted under it, rescaled above a floor::
 which the screener adds with weight ``ScreeningWeights.example``. The floor and weight are tuned
 like every other weight (``benchmarks/taxonomy_tune.py``), and the evaluation leaves the examples
 of the set it measures out (``ExampleIndex.without``), so no record is scored against itself.
+
+Records labelled *not green* for an edition (out of scope, no code) are examples too, with no
+codes. :meth:`ExampleIndex.green_and_non_green` gives each query its best cosine to a green and
+to a non-green example of the edition; the screener excludes a text that resembles a non-green
+record much more than any green one (``ScreeningWeights.non_green_min`` / ``_margin``).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ class LabelledExample:
     example_id: str  # "<set>:<id>", e.g. "c:C0045"
     source_set: str
     edition: str
-    codes: tuple[str, ...]  # accepted codes of ``edition``, the labeller's first choice first
+    codes: tuple[str, ...]  # accepted codes of ``edition``, first choice first; () = not green
     text: str  # name。description, as written
 
 
@@ -63,6 +68,9 @@ class ExampleIndex:
         self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in self.vocab])
         self.matrix = self._tfidf(grams)  # distinct texts × vocabulary
         self._blocks: dict[tuple[str, tuple[str, ...]], _Block] = {}
+        self._splits: dict[
+            tuple[str, str], tuple[sparse.csc_matrix, sparse.csc_matrix, list[str]]
+        ] = {}
 
     def _tfidf(self, grams: list[Counter[str]]) -> sparse.csr_matrix:
         indptr, indices, values = [0], [], []
@@ -128,6 +136,42 @@ class ExampleIndex:
                 sim, block.starts, axis=1
             )
         return np.clip((scores - floor) / (1.0 - floor), 0.0, None)
+
+    def _split(self, edition: str) -> tuple[sparse.csc_matrix, sparse.csc_matrix, list[str]]:
+        """The edition's green and non-green example texts as (vocabulary × texts) columns, and
+        the non-green examples' ids."""
+        key = ("split", edition)
+        if key not in self._splits:
+            green = sorted({self._row_of_text[e.text] for e in self.examples
+                            if e.edition == edition and e.codes})  # fmt: skip
+            negative = sorted({(self._row_of_text[e.text], e.example_id) for e in self.examples
+                               if e.edition == edition and not e.codes})  # fmt: skip
+            self._splits[key] = (
+                self.matrix[green].T.tocsc(),
+                self.matrix[[r for r, _ in negative]].T.tocsc(),
+                [i for _, i in negative],
+            )
+        return self._splits[key]
+
+    def green_and_non_green(
+        self, queries: sparse.csr_matrix, edition: str
+    ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """Per query: the best cosine to a green example of the edition, the best cosine to a
+        non-green one, and that non-green example's id (None where the edition has none)."""
+        green, negative, ids = self._split(edition)
+        n = queries.shape[0]
+        best_green, best_negative = np.zeros(n), np.zeros(n)
+        nearest: list[str | None] = [None] * n
+        for lo in range(0, n, CHUNK_ROWS):
+            block = queries[lo : lo + CHUNK_ROWS]
+            if green.shape[1]:
+                best_green[lo : lo + block.shape[0]] = (block @ green).max(axis=1).toarray().ravel()
+            if negative.shape[1]:
+                sim = (block @ negative).toarray()
+                best_negative[lo : lo + block.shape[0]] = sim.max(axis=1)
+                for k, column in enumerate(sim.argmax(axis=1)):
+                    nearest[lo + k] = ids[int(column)]
+        return best_green, best_negative, nearest
 
     def nearest(
         self,

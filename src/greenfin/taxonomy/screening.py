@@ -59,6 +59,7 @@ from greenfin.taxonomy.text import (
 )
 
 BASE_EDITION = "green-finance-2025"
+REFERENCE = re.compile(r"参照本目录\s*(\d+(?:\.\d+)+)")  # the catalogue's own cross-references
 EVIDENCE_DEPTH = 3  # a rule or keyword on one of this many leading items is evidence
 
 
@@ -76,6 +77,7 @@ class ScreeningWeights:
     name_weight: float = 3.0
     ancestor_weight: float = 1.0
     text_weight: float = 1.0
+    reference_weight: float = 0.5  # text of an item this item's scope refers to (参照本目录 x.y.z)
     rule_scale: float = 1.0
     industry: float = 0.35
     kind_match: float = 0.25
@@ -91,6 +93,11 @@ class ScreeningWeights:
     example: float = 1.0  # best similarity to a labelled example of the item
     example_floor: float = 0.2  # cosine at or below which an example says nothing
     example_display_min: float = 0.3  # cosine below which no "closest example" is shown
+    # a text whose closest labelled example is a non-green record (cosine ≥ min) and which is
+    # that much (margin) closer to it than to any green example is out of scope; chosen on the
+    # development sets, leave-one-set-out (docs/taxonomy.md); min > 1 switches it off
+    non_green_min: float = 0.4
+    non_green_margin: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,7 @@ def expand_series(texts: pl.Series) -> list[str]:
 
 USE_CUE = "use"  # buying to use: favours project and consumption items
 GENERIC_CUE = "generic"  # words naming no particular product ("产品", "零部件", "公司")
+MASK_CUE = "mask"  # removed before the kind cues are matched ("再制造" is not 制造)
 # activities stated so specifically that a yielding exclusion (working capital) gives way to them
 YIELDING_KINDS = frozenset({ActivityKind.TRADE.value, ActivityKind.MANUFACTURING.value})
 
@@ -275,7 +283,7 @@ def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
     return tuple(
         (ActivityKind(r["kind"]), ascii_boundaries(r["pattern"]))
         for r in cached_rows("activity_cues.csv")
-        if r["kind"] not in (USE_CUE, GENERIC_CUE)
+        if r["kind"] not in (USE_CUE, GENERIC_CUE, MASK_CUE)
     )
 
 
@@ -285,6 +293,15 @@ def _generic_cues() -> tuple[str, ...]:
         ascii_boundaries(r["pattern"])
         for r in cached_rows("activity_cues.csv")
         if r["kind"] == GENERIC_CUE
+    )
+
+
+@cache
+def _mask_cue() -> str:
+    return "|".join(
+        ascii_boundaries(r["pattern"])
+        for r in cached_rows("activity_cues.csv")
+        if r["kind"] == MASK_CUE
     )
 
 
@@ -429,6 +446,13 @@ class Screener:
                 counts[gram] += w.ancestor_weight
         for gram in ngrams(item.text_zh):
             counts[gram] += w.text_weight
+        # a trade or consumption item's equipment and products are those of the item it refers
+        # to ("…设备、产品范围…参照本目录3.1.3规定要求"): its document includes that item's text
+        for code in REFERENCE.findall(item.text_zh) if w.reference_weight else ():
+            referred = self.catalogue.items.get(code)
+            if referred is not None and referred.code != item.code:
+                for gram in ngrams(referred.text_zh):
+                    counts[gram] += w.reference_weight
         return counts
 
     def _build_index(self) -> None:
@@ -579,6 +603,8 @@ class Screener:
         hits = np.zeros((len(texts), len(kinds)))
         cues = _kind_cues()
         use = _use_cue()
+        if mask := _mask_cue():
+            texts = texts.str.replace_all(mask, " ")
         fired = _contains_all(texts, [pattern for _, pattern in cues] + ([use] if use else []))
         for j, (kind, _) in enumerate(cues):
             column = kinds.index(kind.value)
@@ -698,6 +724,9 @@ class Screener:
             else np.zeros_like(raw)
         )
         final = lexical + rules + kinds + industry + keywords + self.weights.example * examples
+        green_best, non_green_best, non_green_id = self.examples.green_and_non_green(
+            example_queries, self.edition
+        )
         evidence = self._evidence(final, raw, rules, keywords)
         text_params: list[dict[str, Any]] | None = None
         if self.edition != BASE_EDITION and self.weights.base_projection:
@@ -734,6 +763,9 @@ class Screener:
                 "evidence": evidence,
                 "expanded": expanded,
                 "example_queries": example_queries,
+                "green_best": green_best,
+                "non_green_best": non_green_best,
+                "non_green_id": non_green_id,
                 "out_of_scope": self._out_of_scope(series),
                 # figures the text itself states (explicit parameters override them)
                 "text_params": text_params
@@ -919,6 +951,26 @@ class Screener:
                 bars.setdefault(key, c.message)
             failed = "；".join(bars.values())
             return Verdict.NOT_ELIGIBLE, f"技术标准未达标：{failed}{source}", report
+        # a record much like one labelled not green, and unlike every green one, is out of scope
+        # (a phrase rule or a practitioner keyword on a leading item, which names a catalogue
+        # activity, still wins; a failed threshold above says more, so it is checked first)
+        w = self.weights
+        like_non_green = diag["non_green_best"][row]
+        names_an_activity = any(
+            c.rules or diag["keywords"][row, self.position[c.code]] > 0
+            for c in candidates[:EVIDENCE_DEPTH]
+        )
+        if (
+            not names_an_activity
+            and like_non_green >= w.non_green_min
+            and like_non_green - diag["green_best"][row] >= w.non_green_margin
+        ):
+            return (
+                Verdict.OUT_OF_SCOPE,
+                f"与已标注为非绿的案例高度相似（{diag['non_green_id'][row]} {like_non_green:.2f}，"
+                f"最相似的绿色案例 {diag['green_best'][row]:.2f}）",
+                None,
+            )
         if report.outcome is criteria_mod.Outcome.PASSED:
             return Verdict.ELIGIBLE, f"文本匹配且全部适用的技术标准均已通过{source}", report
         if report.outcome is criteria_mod.Outcome.UNVERIFIED:
