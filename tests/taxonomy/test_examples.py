@@ -213,13 +213,15 @@ def test_green_and_non_green_give_each_querys_best_cosine_on_each_side():
         _identity,
     )
     queries = index.query_matrix([ngrams("钢材贸易流动资金"), ngrams("屋顶分布式光伏电站建设")])
-    green, non_green, nearest = index.green_and_non_green(queries, EDITION)
+    scores, green = index.item_scores_and_best(queries, EDITION, {"4.2.2": 0}, 0.0)
+    non_green, nearest = index.non_green(queries, EDITION)
     assert non_green[0] == pytest.approx(1.0) and nearest[0] == "x:2"
     assert green[0] < 0.2  # shares almost nothing with the PV example
     assert green[1] == pytest.approx(1.0) and non_green[1] < 0.5
-    assert not index.green_and_non_green(queries, "industry-2019")[1].any()  # no examples there
-    # non-green examples are examples of no item
-    assert not index.item_scores(queries, EDITION, {"4.2.2": 0}, 0.0)[0].any()
+    assert not index.non_green(queries, "industry-2019")[0].any()  # no examples there
+    assert index.non_green(queries, "industry-2019")[1] == [None, None]
+    # non-green examples are examples of no item; the green best is the best item's raw cosine
+    assert not scores[0].any() and scores[1, 0] == pytest.approx(green[1])
 
 
 def test_a_text_like_a_non_green_record_and_unlike_any_green_one_is_out_of_scope():

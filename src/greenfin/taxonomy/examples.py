@@ -20,9 +20,10 @@ like every other weight (``benchmarks/taxonomy_tune.py``), and the evaluation le
 of the set it measures out (``ExampleIndex.without``), so no record is scored against itself.
 
 Records labelled *not green* for an edition (out of scope, no code) are examples too, with no
-codes. :meth:`ExampleIndex.green_and_non_green` gives each query its best cosine to a green and
-to a non-green example of the edition; the screener excludes a text that resembles a non-green
-record much more than any green one (``ScreeningWeights.non_green_min`` / ``_margin``).
+codes. :meth:`ExampleIndex.item_scores_and_best` and :meth:`ExampleIndex.non_green` give each
+query its best cosine to a green and to a non-green example of the edition; the screener
+excludes a text that resembles a non-green record much more than any green one
+(``ScreeningWeights.non_green_min`` / ``_margin``).
 """
 
 from __future__ import annotations
@@ -68,9 +69,7 @@ class ExampleIndex:
         self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in self.vocab])
         self.matrix = self._tfidf(grams)  # distinct texts × vocabulary
         self._blocks: dict[tuple[str, tuple[str, ...]], _Block] = {}
-        self._splits: dict[
-            tuple[str, str], tuple[sparse.csc_matrix, sparse.csc_matrix, list[str]]
-        ] = {}
+        self._negatives: dict[str, tuple[sparse.csc_matrix, list[str]]] = {}
 
     def _tfidf(self, grams: list[Counter[str]]) -> sparse.csr_matrix:
         indptr, indices, values = [0], [], []
@@ -125,53 +124,55 @@ class ExampleIndex:
     ) -> np.ndarray:
         """(queries × items) rescaled best similarity (see the module docstring); ``queries``
         from :meth:`query_matrix`."""
+        return self.item_scores_and_best(queries, edition, position, floor)[0]
+
+    def item_scores_and_best(
+        self, queries: sparse.csr_matrix, edition: str, position: dict[str, int], floor: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`item_scores`, and per query the best raw cosine to any green example of the
+        edition (from the same product)."""
         scores = np.zeros((queries.shape[0], len(position)))
+        best = np.zeros(queries.shape[0])
         block = self._block(edition, position)
         if not len(block.items) or not queries.shape[0]:
-            return scores
+            return scores, best
         for lo in range(0, queries.shape[0], CHUNK_ROWS):
             sim = (queries[lo : lo + CHUNK_ROWS] @ block.matrix).toarray()
             # columns are grouped by item: the best example per item in one reduceat
             scores[lo : lo + CHUNK_ROWS, block.items] = np.maximum.reduceat(
                 sim, block.starts, axis=1
             )
-        return np.clip((scores - floor) / (1.0 - floor), 0.0, None)
+            best[lo : lo + CHUNK_ROWS] = sim.max(axis=1)
+        return np.clip((scores - floor) / (1.0 - floor), 0.0, None), best
 
-    def _split(self, edition: str) -> tuple[sparse.csc_matrix, sparse.csc_matrix, list[str]]:
-        """The edition's green and non-green example texts as (vocabulary × texts) columns, and
-        the non-green examples' ids."""
-        key = ("split", edition)
-        if key not in self._splits:
-            green = sorted({self._row_of_text[e.text] for e in self.examples
-                            if e.edition == edition and e.codes})  # fmt: skip
-            negative = sorted({(self._row_of_text[e.text], e.example_id) for e in self.examples
-                               if e.edition == edition and not e.codes})  # fmt: skip
-            self._splits[key] = (
-                self.matrix[green].T.tocsc(),
-                self.matrix[[r for r, _ in negative]].T.tocsc(),
-                [i for _, i in negative],
+    def _non_green(self, edition: str) -> tuple[sparse.csc_matrix, list[str]]:
+        """The edition's non-green example texts as (vocabulary × texts) columns, and their ids."""
+        if edition not in self._negatives:
+            rows = sorted({(self._row_of_text[e.text], e.example_id) for e in self.examples
+                           if e.edition == edition and not e.codes})  # fmt: skip
+            self._negatives[edition] = (
+                self.matrix[[r for r, _ in rows]].T.tocsc(),
+                [i for _, i in rows],
             )
-        return self._splits[key]
+        return self._negatives[edition]
 
-    def green_and_non_green(
+    def non_green(
         self, queries: sparse.csr_matrix, edition: str
-    ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        """Per query: the best cosine to a green example of the edition, the best cosine to a
-        non-green one, and that non-green example's id (None where the edition has none)."""
-        green, negative, ids = self._split(edition)
+    ) -> tuple[np.ndarray, list[str | None]]:
+        """Per query, the best cosine to a non-green example of the edition and that example's
+        id (0 and None where the edition has none)."""
+        negative, ids = self._non_green(edition)
         n = queries.shape[0]
-        best_green, best_negative = np.zeros(n), np.zeros(n)
+        best = np.zeros(n)
         nearest: list[str | None] = [None] * n
+        if not negative.shape[1]:
+            return best, nearest
         for lo in range(0, n, CHUNK_ROWS):
-            block = queries[lo : lo + CHUNK_ROWS]
-            if green.shape[1]:
-                best_green[lo : lo + block.shape[0]] = (block @ green).max(axis=1).toarray().ravel()
-            if negative.shape[1]:
-                sim = (block @ negative).toarray()
-                best_negative[lo : lo + block.shape[0]] = sim.max(axis=1)
-                for k, column in enumerate(sim.argmax(axis=1)):
-                    nearest[lo + k] = ids[int(column)]
-        return best_green, best_negative, nearest
+            sim = (queries[lo : lo + CHUNK_ROWS] @ negative).toarray()
+            best[lo : lo + sim.shape[0]] = sim.max(axis=1)
+            for k, column in enumerate(sim.argmax(axis=1)):
+                nearest[lo + k] = ids[int(column)]
+        return best, nearest
 
     def nearest(
         self,

@@ -716,17 +716,12 @@ class Screener:
         industry = self._industry_matrix(industry_codes)
         keywords = self._keyword_matrix(series)
         example_queries = prepared.example_queries
-        examples = (
-            self.examples.item_scores(
-                example_queries, self.edition, self.position, self.weights.example_floor
-            )
-            if self.weights.example
-            else np.zeros_like(raw)
+        # one product gives both the item scores and the best cosine to any green example
+        examples, green_best = self.examples.item_scores_and_best(
+            example_queries, self.edition, self.position, self.weights.example_floor
         )
         final = lexical + rules + kinds + industry + keywords + self.weights.example * examples
-        green_best, non_green_best, non_green_id = self.examples.green_and_non_green(
-            example_queries, self.edition
-        )
+        non_green_best, non_green_id = self.examples.non_green(example_queries, self.edition)
         evidence = self._evidence(final, raw, rules, keywords)
         text_params: list[dict[str, Any]] | None = None
         if self.edition != BASE_EDITION and self.weights.base_projection:
