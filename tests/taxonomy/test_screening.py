@@ -339,3 +339,16 @@ def test_a_trade_item_is_indexed_with_the_scope_of_the_item_it_refers_to():
     referred = Counter(ngrams(maker.text_zh))
     weight = engine.weights.reference_weight
     assert all(with_references[g] == pytest.approx(weight * referred[g]) for g in inherited)
+
+
+def test_the_verdict_does_not_depend_on_how_many_candidates_are_asked_for():
+    texts = [
+        "燃煤锅炉改为掺氢天然气锅炉",
+        "钢材贸易流贷",
+        "屋顶分布式光伏电站建设",
+        "商品住宅开发贷款",
+        "新增YE3系列三相异步电动机产能30万kW，产品能效为GB 18613规定的2级",
+    ]
+    records = [ScreeningInput(str(k), "", t) for k, t in enumerate(texts)]
+    one, three = screener().screen_many(records, top_k=1), screener().screen_many(records, top_k=3)
+    assert [(r.verdict, r.reason) for r in one] == [(r.verdict, r.reason) for r in three]

@@ -722,7 +722,7 @@ class Screener:
         )
         final = lexical + rules + kinds + industry + keywords + self.weights.example * examples
         non_green_best, non_green_id = self.examples.non_green(example_queries, self.edition)
-        evidence = self._evidence(final, raw, rules, keywords)
+        evidence, named = self._evidence(final, raw, rules, keywords)
         text_params: list[dict[str, Any]] | None = None
         if self.edition != BASE_EDITION and self.weights.base_projection:
             # the 2025 screen shares this edition's examples, so the prepared texts serve both
@@ -756,6 +756,7 @@ class Screener:
                 "keywords": keywords,
                 "examples": examples,
                 "evidence": evidence,
+                "named": named,
                 "expanded": expanded,
                 "example_queries": example_queries,
                 "green_best": green_best,
@@ -771,16 +772,18 @@ class Screener:
 
     def _evidence(
         self, final: np.ndarray, raw: np.ndarray, rules: np.ndarray, keywords: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per text: does anything beyond weak lexical overlap support its leading items? A
         phrase rule or keyword on one of the three best items (the text named an activity of
-        the catalogue, even where another item outranks it), or enough lexical evidence overall."""
+        the catalogue, even where another item outranks it), or enough lexical evidence overall.
+        Returns (evidence, named): ``named`` is the first part alone."""
         k = min(EVIDENCE_DEPTH, final.shape[1])
         leading = np.argpartition(-final, k - 1, axis=1)[:, :k]
-        named = (np.take_along_axis(rules, leading, 1) > 0) | (
-            np.take_along_axis(keywords, leading, 1) > 0
-        )
-        return named.any(axis=1) | (raw.max(axis=1) >= self.weights.min_raw_bm25)
+        named = (
+            (np.take_along_axis(rules, leading, 1) > 0)
+            | (np.take_along_axis(keywords, leading, 1) > 0)
+        ).any(axis=1)
+        return named | (raw.max(axis=1) >= self.weights.min_raw_bm25), named
 
     # --- results ------------------------------------------------------------------------------
 
@@ -951,12 +954,8 @@ class Screener:
         # activity, still wins; a failed threshold above says more, so it is checked first)
         w = self.weights
         like_non_green = diag["non_green_best"][row]
-        names_an_activity = any(
-            c.rules or diag["keywords"][row, self.position[c.code]] > 0
-            for c in candidates[:EVIDENCE_DEPTH]
-        )
         if (
-            not names_an_activity
+            not diag["named"][row]
             and like_non_green >= w.non_green_min
             and like_non_green - diag["green_best"][row] >= w.non_green_margin
         ):
