@@ -3,8 +3,9 @@
 Every evaluation set except the held-out one (``HELD_OUT`` in taxonomy_accuracy.py) becomes
 examples: one row per record and edition that has a code, the labeller's first choice first and
 the accepted alternatives after it. A record labelled not green (``out_of_scope``) with no code
-for an edition is an example with empty codes: a non-green record. An in-scope record with no
-code for an edition (no counterpart there) is left out. The held-out set is refused, so it stays
+for an edition and no stated technical figure (``params_json``; a failing figure is for the
+criteria to judge) is an example with empty codes: a non-green record. An in-scope record with
+no code for an edition (no counterpart there) is left out. The held-out set is refused, so it stays
 unseen.
 
 ``--include FILE`` adds approved library classifications exported from the project library
@@ -53,7 +54,9 @@ def example_rows(set_names: list[str]) -> list[dict[str, str]]:
                 if record[gold]:
                     extra = [c.strip() for c in record[alternatives].split(";") if c.strip()]
                     codes = ";".join(dict.fromkeys([record[gold], *extra]))
-                elif record["scope"] == "out":  # labelled not green: an example with no code
+                elif record["scope"] == "out" and not record["params_json"]:
+                    # labelled not green, for a reason other than a stated figure (a figure that
+                    # fails is the criteria's to judge, not the wording's): an example, no code
                     codes = ""
                 else:  # in scope, but this edition has no counterpart: an example of nothing
                     continue

@@ -43,7 +43,12 @@ FLOORS = {  # (top-1, top-3) on all labelled rows, a little below the accepted m
 }
 # out_of_scope or not_eligible on the non-green rows (lowest edition, a little below)
 NOT_GREEN_RECALL_FLOOR = {
-    "a": 0.9, "b": 0.8, "c": 0.65, "d": 0.5, "e": 0.65, "f": 0.6, "g": 0.6, "i": 0.5, "j": 0.6,
+    "a": 0.85, "b": 0.8, "c": 0.65, "d": 0.5, "e": 0.6, "f": 0.55, "g": 0.55, "i": 0.5, "j": 0.6,
+}  # fmt: skip
+# in-scope rows wrongly excluded (any edition, a little above the accepted measurement): the
+# non-green rules must not buy their recall with green rows
+FALSE_EXCLUSION_CEILING = {
+    "a": 2, "b": 5, "c": 4, "d": 7, "e": 9, "f": 14, "g": 5, "i": 10, "j": 13,
 }  # fmt: skip
 
 
@@ -54,3 +59,4 @@ def test_accuracy_does_not_regress(evaluation_set, edition):
     assert result["all_top1"] >= top1, result
     assert result["all_top3"] >= top3, result
     assert result["not_green_recall"] >= NOT_GREEN_RECALL_FLOOR[evaluation_set], result
+    assert result["false_exclusions"] <= FALSE_EXCLUSION_CEILING[evaluation_set], result

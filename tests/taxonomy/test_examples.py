@@ -258,3 +258,24 @@ def test_a_text_like_a_non_green_record_and_unlike_any_green_one_is_out_of_scope
     assert not_green(results) >= 0.75 * len(records)
     assert not_green(results) - not_green(off) >= 0.1 * len(records)
     assert not any("已标注为非绿的案例" in res.reason for res in off)
+
+
+def test_non_green_examples_never_carry_a_stated_figure():
+    """A record that is not green because a stated figure fails (params_json) is the criteria's
+    to judge: it is not a non-green example, so its green twin with a passing figure ("一级能效"
+    against "三级能效") is not excluded for its wording."""
+    from benchmarks.taxonomy_accuracy import LOADERS
+
+    figures = {
+        f"{name}:{r['id']}"
+        for name in LOADERS
+        if name != HELD_OUT
+        for r in LOADERS[name]().iter_rows(named=True)
+        if r["params_json"]
+    }
+    negatives = [r for r in cached_rows(EXAMPLES_FILE) if not r["codes"]]
+    assert negatives and not {r["example_id"] for r in negatives} & figures
+    passing = screener(EDITION).screen(
+        ScreeningInput("t", "", "一级能效冰箱生产线建设，产品能效达到GB 12021.2一级")
+    )
+    assert passing.verdict.value != "out_of_scope", passing.reason

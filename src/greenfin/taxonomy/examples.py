@@ -171,7 +171,8 @@ class ExampleIndex:
             sim = (queries[lo : lo + CHUNK_ROWS] @ negative).toarray()
             best[lo : lo + sim.shape[0]] = sim.max(axis=1)
             for k, column in enumerate(sim.argmax(axis=1)):
-                nearest[lo + k] = ids[int(column)]
+                if sim[k, column] > 0:  # no shared n-gram: no nearest example
+                    nearest[lo + k] = ids[int(column)]
         return best, nearest
 
     def nearest(

@@ -59,7 +59,9 @@ from greenfin.taxonomy.text import (
 )
 
 BASE_EDITION = "green-finance-2025"
-REFERENCE = re.compile(r"参照本目录\s*(\d+(?:\.\d+)+)")  # the catalogue's own cross-references
+# the catalogue's own cross-references: "参照本目录2.1.7、2.1.8规定要求" (one code or a list)
+REFERENCE = re.compile(r"参照本目录\s*(\d+(?:\.\d+)+(?:\s*[、,，和及与]\s*\d+(?:\.\d+)+)*)")
+CODE = re.compile(r"\d+(?:\.\d+)+")
 EVIDENCE_DEPTH = 3  # a rule or keyword on one of this many leading items is evidence
 
 
@@ -77,7 +79,7 @@ class ScreeningWeights:
     name_weight: float = 3.0
     ancestor_weight: float = 1.0
     text_weight: float = 1.0
-    reference_weight: float = 0.5  # text of an item this item's scope refers to (参照本目录 x.y.z)
+    reference_weight: float = 0.5  # text of the items an item's scope refers to (参照本目录…)
     rule_scale: float = 1.0
     industry: float = 0.35
     kind_match: float = 0.25
@@ -446,25 +448,35 @@ class Screener:
                 counts[gram] += w.ancestor_weight
         for gram in ngrams(item.text_zh):
             counts[gram] += w.text_weight
-        # a trade or consumption item's equipment and products are those of the item it refers
-        # to ("…设备、产品范围…参照本目录3.1.3规定要求"): its document includes that item's text
-        for code in REFERENCE.findall(item.text_zh) if w.reference_weight else ():
-            referred = self.catalogue.items.get(code)
-            if referred is not None and referred.code != item.code:
-                for gram in ngrams(referred.text_zh):
-                    counts[gram] += w.reference_weight
         return counts
+
+    def _referred_counts(self, item: CatalogueItem) -> Counter[str]:
+        """The n-grams of the items whose scope ``item``'s text refers to ("…参照本目录3.1.3规定
+        要求": a trade or consumption item's equipment and products are those items'), each at
+        its largest count among them, times ``reference_weight``. They join the item's BM25
+        document, length included: a trade item referring to sixteen manufacturing items is a
+        long document, which keeps it from outranking them on their own terms (measured on the
+        development sets: leaving the referred text out of the length scored lower)."""
+        referred: Counter[str] = Counter()
+        if not self.weights.reference_weight:
+            return referred
+        codes = {c for group in REFERENCE.findall(item.text_zh) for c in CODE.findall(group)}
+        for code in sorted(codes - {item.code}):
+            other = self.catalogue.items.get(code)
+            if other is not None:
+                referred |= Counter(ngrams(other.text_zh))  # the larger count of each n-gram
+        return Counter({g: n * self.weights.reference_weight for g, n in referred.items()})
 
     def _build_index(self) -> None:
         w = self.weights
-        docs = [self._doc_counts(item) for item in self.items]
+        docs = [self._doc_counts(i) + self._referred_counts(i) for i in self.items]
         vocab: dict[str, int] = {}
         for doc in docs:
             for gram in doc:
                 vocab.setdefault(gram, len(vocab))
         n_docs = len(docs)
         df = Counter(gram for doc in docs for gram in doc)
-        lengths = np.array([sum(doc.values()) for doc in docs])
+        lengths = np.array([sum(doc.values()) for doc in docs])  # referred text included
         avg = lengths.mean() if n_docs else 1.0
         rows, cols, vals = [], [], []
         for d, doc in enumerate(docs):
@@ -720,6 +732,8 @@ class Screener:
         examples, green_best = self.examples.item_scores_and_best(
             example_queries, self.edition, self.position, self.weights.example_floor
         )
+        if not self.weights.example:  # examples switched off: no score and no closest example
+            examples = np.zeros_like(examples)
         final = lexical + rules + kinds + industry + keywords + self.weights.example * examples
         non_green_best, non_green_id = self.examples.non_green(example_queries, self.edition)
         evidence, named = self._evidence(final, raw, rules, keywords)
@@ -743,6 +757,8 @@ class Screener:
             # counterpart in this edition
             linked = np.asarray(self.projection.sum(axis=1)).ravel() > 0
             evidence |= base_diag["evidence"] & linked[base_final.argmax(axis=1)]
+            # and an activity it names there (a 2025 phrase rule or keyword) counts here too
+            named |= base_diag["named"] & linked[base_final.argmax(axis=1)]
         return (
             final,
             raw,
@@ -954,8 +970,12 @@ class Screener:
         # activity, still wins; a failed threshold above says more, so it is checked first)
         w = self.weights
         like_non_green = diag["non_green_best"][row]
+        # where a stated or declared figure was checked, the figure decides, not the wording
+        # ("一级能效" and "三级能效" differ in one character)
+        figures_checked = any(c.value is not None for c in report.checks)
         if (
             not diag["named"][row]
+            and not figures_checked
             and like_non_green >= w.non_green_min
             and like_non_green - diag["green_best"][row] >= w.non_green_margin
         ):
