@@ -39,6 +39,18 @@ def test_sqlite_runs_in_wal_mode(db):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
 
 
+def _organisation(conn, uscc: str, name: str, kind: str) -> int:
+    """An organisation row written in raw SQL (the ORM follows the head schema, not the old one)."""
+    return conn.execute(
+        text(
+            "INSERT INTO organisations (uscc, name_zh, kind, district_code, in_city_sub_centre, "
+            "is_synthetic, created_at) VALUES (:uscc, :name, :kind, '110105', false, true, "
+            "CURRENT_TIMESTAMP) RETURNING id"
+        ),
+        {"uscc": uscc, "name": name, "kind": kind},
+    ).scalar_one()
+
+
 def test_0006_carries_organisation_reads_over_to_every_member_and_back(backend, backend_factory):
     from alembic import command
 
@@ -46,13 +58,7 @@ def test_0006_carries_organisation_reads_over_to_every_member_and_back(backend, 
     cfg = alembic_config(database.url)
     command.downgrade(cfg, "0005")
     with database.engine.begin() as conn:
-        org = conn.execute(
-            text(
-                "INSERT INTO organisations (uscc, name_zh, kind, district_code, "
-                "in_city_sub_centre, is_synthetic, created_at) VALUES ('91110105MA00000001', "
-                "'测试银行', 'bank', '110105', false, true, CURRENT_TIMESTAMP) RETURNING id"
-            )
-        ).scalar_one()
+        org = _organisation(conn, "91110105MA00000001", "测试银行", "bank")
         users = [
             conn.execute(
                 text(
@@ -96,13 +102,7 @@ def test_0007_says_the_screening_set_every_existing_item_and_back(backend, backe
     cfg = alembic_config(database.url)
     command.downgrade(cfg, "0006")
     with database.engine.begin() as conn:
-        org = conn.execute(
-            text(
-                "INSERT INTO organisations (uscc, name_zh, kind, district_code, "
-                "in_city_sub_centre, is_synthetic, created_at) VALUES ('91110105MA00000002', "
-                "'测试企业', 'enterprise', '110105', false, true, CURRENT_TIMESTAMP) RETURNING id"
-            )
-        ).scalar_one()
+        org = _organisation(conn, "91110105MA00000002", "测试企业", "enterprise")
         for item in ("'4.2.2'", "NULL"):  # a screened project and a draft
             conn.execute(
                 text(

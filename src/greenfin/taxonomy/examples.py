@@ -170,9 +170,11 @@ class ExampleIndex:
         for lo in range(0, n, CHUNK_ROWS):
             sim = (queries[lo : lo + CHUNK_ROWS] @ negative).toarray()
             best[lo : lo + sim.shape[0]] = sim.max(axis=1)
-            for k, column in enumerate(sim.argmax(axis=1)):
-                if sim[k, column] > 0:  # no shared n-gram: no nearest example
-                    nearest[lo + k] = ids[int(column)]
+            columns = sim.argmax(axis=1)
+            shares = sim[np.arange(len(columns)), columns] > 0  # no shared n-gram: no nearest
+            nearest[lo : lo + len(columns)] = [
+                ids[int(c)] if shared else None for c, shared in zip(columns, shares, strict=True)
+            ]
         return best, nearest
 
     def nearest(

@@ -290,30 +290,10 @@ def _kind_cues() -> tuple[tuple[ActivityKind, str], ...]:
 
 
 @cache
-def _generic_cues() -> tuple[str, ...]:
-    return tuple(
-        ascii_boundaries(r["pattern"])
-        for r in cached_rows("activity_cues.csv")
-        if r["kind"] == GENERIC_CUE
-    )
-
-
-@cache
-def _mask_cue() -> str:
-    return "|".join(
-        ascii_boundaries(r["pattern"])
-        for r in cached_rows("activity_cues.csv")
-        if r["kind"] == MASK_CUE
-    )
-
-
-@cache
-def _use_cue() -> str:
-    return "|".join(
-        ascii_boundaries(r["pattern"])
-        for r in cached_rows("activity_cues.csv")
-        if r["kind"] == USE_CUE
-    )
+def _cue_patterns(kind: str) -> tuple[str, ...]:
+    """The patterns of one special cue kind (generic, mask, use) of ``activity_cues.csv``."""
+    rows = cached_rows("activity_cues.csv")
+    return tuple(ascii_boundaries(r["pattern"]) for r in rows if r["kind"] == kind)
 
 
 @cache
@@ -614,8 +594,8 @@ class Screener:
         kinds = [k.value for k in ActivityKind]
         hits = np.zeros((len(texts), len(kinds)))
         cues = _kind_cues()
-        use = _use_cue()
-        if mask := _mask_cue():
+        use = "|".join(_cue_patterns(USE_CUE))
+        if mask := "|".join(_cue_patterns(MASK_CUE)):
             texts = texts.str.replace_all(mask, " ")
         fired = _contains_all(texts, [pattern for _, pattern in cues] + ([use] if use else []))
         for j, (kind, _) in enumerate(cues):
@@ -913,7 +893,7 @@ class Screener:
         if not stated:
             return False
         cues = [pattern for cue_kind, pattern in _kind_cues() if cue_kind.value in stated]
-        remainder = _without(expanded, [*cues, excluded.pattern, *_generic_cues()])
+        remainder = _without(expanded, [*cues, excluded.pattern, *_cue_patterns(GENERIC_CUE)])
         query = self._query_matrix([ngrams(remainder)])
         return float((query @ self.term_item[:, k]).toarray()[0, 0]) >= self.weights.min_raw_bm25
 
